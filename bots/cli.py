@@ -1,0 +1,164 @@
+"""The ``loci`` command: ingest, ask, chat and evaluate from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from genius_loci.config.settings import load_settings
+from genius_loci.core.errors import LociError
+from genius_loci.core.render import as_plain_text
+from genius_loci.core.types import GeoPoint, IncomingMessage
+
+from . import console
+from .bootstrap import Runtime, build_runtime
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+def _geo(value: str) -> GeoPoint:
+    try:
+        lat, lon = (float(x) for x in value.split(","))
+        return GeoPoint(lat, lon)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected LAT,LON (e.g. 43.2951,5.3740), got {value!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loci", description="Genius Loci: ask the territory anything.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="build or refresh the index from the source registry")
+    ingest.add_argument("--sources", type=Path, help="another source registry (YAML)")
+    ingest.add_argument("--rebuild", action="store_true", help="delete the index first")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    ask = sub.add_parser("ask", help="ask one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    ask.add_argument("--lang", help="preferred answer language when the question is ambiguous")
+    ask.add_argument("--audience", choices=["tourist", "investor", "resident", "student"])
+    ask.add_argument("--location", type=_geo, metavar="LAT,LON", help="where the person is")
+
+    sub.add_parser("chat", help="talk with the assistant in the terminal")
+
+    ev = sub.add_parser("eval", help="measure the assistant")
+    ev_sub = ev.add_subparsers(dest="target", required=True)
+    retr = ev_sub.add_parser("retrieval", help="R@k and MRR of bm25, dense and hybrid on a BEIR data set")
+    retr.add_argument("--corpus", type=Path, required=True)
+    retr.add_argument("--queries", type=Path, required=True)
+    retr.add_argument("--qrels", type=Path, required=True)
+    retr.add_argument("--limit", type=int, help="only the first N queries")
+    retr.add_argument("--json", action="store_true")
+    return parser
+
+
+async def _ready(runtime: Runtime) -> None:
+    if runtime.index.count() == 0:
+        console.err.print("[bold]The index is empty: building it from the configured sources…[/]")
+        with console.progress_bar("embedding passages") as advance:
+            report = await runtime.ensure_index(advance)
+        if report is not None:
+            console.err.print(console.ingest_table(report))
+
+
+async def _ingest(runtime: Runtime, args: argparse.Namespace) -> int:
+    with console.progress_bar("embedding passages") as advance:
+        report = await runtime.ingestor.run(runtime.sources, progress=advance)
+    if args.json:
+        console.out.print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        console.err.print(console.ingest_table(report))
+        for source, reason in report.sources_failed.items():
+            console.err.print(f"[red]{source}[/]: {reason}")
+    return EXIT_ERROR if report.sources_failed and not report.sources_ok else 0
+
+
+async def _ask(runtime: Runtime, args: argparse.Namespace) -> int:
+    await _ready(runtime)
+    message = IncomingMessage(channel="cli", user_id="cli", text=args.question, location=args.location,
+                              language_hint=args.lang, audience=args.audience)
+    answer = await runtime.assistant.handle(message)
+    if args.json:
+        console.out.print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        console.out.print(as_plain_text(answer, runtime.territory.voice))
+    return 0
+
+
+async def _chat(runtime: Runtime) -> int:
+    await _ready(runtime)
+    voice = runtime.territory.voice
+    console.err.print(f"[bold]{runtime.territory.name}[/] — {voice.say('empty', voice.default_language)}")
+    console.err.print("(Ctrl-D or /quit to leave)")
+    language: str | None = None
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "> ")
+        except (EOFError, KeyboardInterrupt):
+            console.err.print()
+            return 0
+        if line.strip() in {"/quit", "/exit"}:
+            return 0
+        answer = await runtime.assistant.handle(
+            IncomingMessage(channel="cli", user_id="cli", text=line, language_hint=language))
+        if answer.status != "rejected":
+            language = answer.language
+        console.out.print(as_plain_text(answer, voice) + "\n")
+
+
+async def _eval_retrieval(runtime: Runtime, args: argparse.Namespace) -> int:
+    from genius_loci.connectors.language.lingua_detector import LinguaDetector
+
+    from .evaluate import evaluate_retrieval, load_beir
+
+    data = load_beir(args.corpus, args.queries, args.qrels)
+    voice = runtime.territory.voice
+    with console.progress_bar("embedding corpus (cached)") as advance:
+        result = await evaluate_retrieval(data, embedder=runtime.embedder, detector=LinguaDetector(voice.languages),
+                                          languages=voice.languages, default_language=voice.default_language,
+                                          limit=args.limit, progress=advance)
+    if args.json:
+        console.out.print(json.dumps(result))
+    else:
+        console.out.print(console.retrieval_table(result))
+    return 0
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "ingest" and args.rebuild and settings.index_path.exists():
+        settings.index_path.unlink()
+    runtime = build_runtime(settings, sources_file=getattr(args, "sources", None))
+    try:
+        if args.command == "ingest":
+            return await _ingest(runtime, args)
+        if args.command == "ask":
+            return await _ask(runtime, args)
+        if args.command == "chat":
+            return await _chat(runtime)
+        return await _eval_retrieval(runtime, args)
+    finally:
+        runtime.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except LociError as exc:
+        console.err.print(f"[red]error:[/] {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Terminal output: progress bars and tables on stderr, so stdout stays clean for ``--json``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from genius_loci.core.ingestion import IngestReport
+from genius_loci.core.ports import ProgressCallback
+
+err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressCallback]:
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=False) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def ingest_table(report: IngestReport) -> Table:
+    table = Table(title="Ingestion")
+    for col in ("sources ok", "sources failed", "added", "updated", "unchanged", "removed", "chunks", "seconds"):
+        table.add_column(col, justify="right")
+    table.add_row(str(report.sources_ok), str(len(report.sources_failed)), str(report.added),
+                  str(report.updated), str(report.unchanged), str(report.removed), str(report.chunks),
+                  f"{report.seconds:.1f}")
+    return table
+
+
+def retrieval_table(result: dict[str, object]) -> Table:
+    table = Table(title=f"Retrieval on {result['n_queries']} queries")
+    table.add_column("method")
+    for col in ("R@1", "R@5", "R@10", "MRR@10", "ms/query"):
+        table.add_column(col, justify="right")
+    methods = result["methods"]
+    assert isinstance(methods, dict)
+    for name, m in methods.items():
+        table.add_row(name, *(f"{m[k]:.3f}" for k in ("R@1", "R@5", "R@10", "MRR@10")), f"{m['ms_per_query']:.1f}")
+    return table

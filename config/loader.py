@@ -1,0 +1,167 @@
+"""Reading and validating territory.yaml, partners.yaml, sources.yaml and the gazetteer."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from genius_loci.core.errors import ConfigError
+from genius_loci.core.geo import BoundingBox
+from genius_loci.core.types import AUDIENCES, GeoPoint, Partner, Place, SourceSpec
+from genius_loci.core.voice import Voice
+
+from .settings import describe_validation_error
+
+VOICE_KEYS = ("intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeoModel(_Model):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+def _check_audiences(values: list[str]) -> list[str]:
+    unknown = [a for a in values if a not in AUDIENCES]
+    if unknown:
+        raise ValueError(f"unknown audience(s) {unknown}; use {list(AUDIENCES)}")
+    return values
+
+
+class PartnerModel(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    url: str = Field(pattern=r"^https?://")
+    audiences: list[str] = []
+    languages: list[str] = []
+    topics: list[str] = []
+    default_for: list[str] = []
+
+    _aud = field_validator("audiences", "default_for")(_check_audiences)
+
+
+class AgencyModel(_Model):
+    name: str
+    url: str = Field(pattern=r"^https?://")
+
+
+class TerritoryModel(_Model):
+    id: str
+    name: str
+    agency: AgencyModel
+    languages: list[str] = Field(min_length=1)
+    default_language: str
+    bbox: tuple[float, float, float, float]
+    gazetteer: str
+    aliases: dict[str, str] = {}
+    voice: dict[str, Any]
+    language_names: dict[str, dict[str, str]] = {}
+
+
+class SourceModel(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    kind: Literal["file"]
+    path: str | None = None
+    url: str = Field(pattern=r"^https?://")
+    owner: str | None = None
+    audiences: list[str] = []
+    languages: list[str] = []
+    geo: GeoModel | None = None
+
+    _aud = field_validator("audiences")(_check_audiences)
+
+
+@dataclass(frozen=True, slots=True)
+class Territory:
+    """The validated territory, with core types ready to inject."""
+
+    name: str
+    agency: Partner
+    voice: Voice
+    bbox: BoundingBox
+    places: tuple[Place, ...]
+    aliases: dict[str, str]
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+
+
+def _validate(model: type[_Model], data: Any, path: Path, label: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, where=f" in {path}{label}")) from exc
+
+
+def load_territory(path: Path) -> Territory:
+    t: TerritoryModel = _validate(TerritoryModel, _read_yaml(path), path, "")
+    if t.default_language not in t.languages:
+        raise ConfigError(f"default_language {t.default_language!r} in {path} is not one of languages")
+    phrases = {}
+    for lang in t.languages:
+        table = t.voice.get(lang)
+        missing = [k for k in VOICE_KEYS if not isinstance(table, dict) or k not in table]
+        if missing:
+            raise ConfigError(f"voice.{lang} in {path} lacks {', '.join(missing)}")
+        phrases[lang] = {k: str(v) for k, v in table.items()}
+    voice = Voice(phrases, t.default_language, str(t.voice.get("unsupported_language", "")), t.language_names)
+    places = load_gazetteer(path.parent / t.gazetteer)
+    agency = Partner("agency", t.agency.name, t.agency.url, default_for=tuple(AUDIENCES))
+    return Territory(t.name, agency, voice, BoundingBox(*t.bbox), places, dict(t.aliases))
+
+
+def load_gazetteer(path: Path) -> tuple[Place, ...]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return tuple(Place(r["name"], GeoPoint(float(r["lat"]), float(r["lon"])), r["insee"])
+                         for r in csv.DictReader(fh))
+    except (OSError, KeyError, ValueError) as exc:
+        raise ConfigError(f"cannot read the gazetteer {path}: {exc}") from exc
+
+
+def load_partners(path: Path) -> tuple[Partner, ...]:
+    data = _read_yaml(path)
+    if not isinstance(data, list):
+        raise ConfigError(f"{path} must be a list of partners")
+    partners = [_validate(PartnerModel, item, path, f" (entry {i + 1})") for i, item in enumerate(data)]
+    ids = [p.id for p in partners]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"duplicate partner ids in {path}")
+    return tuple(Partner(p.id, p.name, p.url, tuple(p.audiences), tuple(p.languages), tuple(p.topics),
+                         tuple(p.default_for)) for p in partners)
+
+
+def load_sources(path: Path, partner_ids: set[str]) -> tuple[SourceSpec, ...]:
+    data = _read_yaml(path)
+    if not isinstance(data, list):
+        raise ConfigError(f"{path} must be a list of sources")
+    specs = []
+    seen: set[str] = set()
+    for i, item in enumerate(data):
+        s: SourceModel = _validate(SourceModel, item, path, f" (entry {i + 1})")
+        if s.id in seen:
+            raise ConfigError(f"duplicate source id {s.id!r} in {path}")
+        seen.add(s.id)
+        if s.owner is not None and s.owner not in partner_ids:
+            raise ConfigError(f"source {s.id!r} in {path}: owner {s.owner!r} is not a partner id")
+        if s.kind == "file" and not s.path:
+            raise ConfigError(f"source {s.id!r} in {path}: a file source needs a path")
+        location = str((path.parent / s.path).resolve()) if s.path else s.url
+        specs.append(SourceSpec(s.id, s.kind, location, s.url, s.owner, tuple(s.audiences), tuple(s.languages),
+                                GeoPoint(s.geo.lat, s.geo.lon) if s.geo else None))
+    return tuple(specs)

@@ -1,0 +1,86 @@
+"""The one settings object: environment variables (prefix ``LOCI_``) over an optional YAML file.
+
+Load it once, at a process's composition root, with :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from genius_loci.core.errors import ConfigError
+
+BUNDLED_CONFIG = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Every knob of a deployment. Environment: ``LOCI_<FIELD>``; YAML: the file in ``LOCI_SETTINGS_FILE``."""
+
+    model_config = SettingsConfigDict(env_prefix="LOCI_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(Path("data"), description="Where all state lives (index, caches, database).")
+    config_dir: Path = Field(BUNDLED_CONFIG, description="Folder holding territory, partners and sources.")
+    territory_file: Path | None = None
+    partners_file: Path | None = None
+    sources_file: Path | None = None
+    min_confidence: float = Field(0.35, ge=0.0, le=1.0, description="Below it, say 'I don't know'.")
+    max_question_chars: int = Field(2000, ge=10, le=100_000)
+    search_k: int = Field(8, ge=1, le=100)
+    answer_passages: int = Field(3, ge=1, le=10)
+    answerer: Literal["extractive"] = "extractive"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = os.environ.get("LOCI_SETTINGS_FILE")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if yaml_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+    def config_path(self, name: str) -> Path:
+        explicit = {"territory": self.territory_file, "partners": self.partners_file,
+                    "sources": self.sources_file}[name]
+        return explicit or self.config_dir / f"{name}.yaml"
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "index.sqlite"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.data_dir / "cache" / "embeddings.sqlite"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Reads the settings, turning a validation error into a :class:`ConfigError` that names the field."""
+    yaml_file = os.environ.get("LOCI_SETTINGS_FILE")
+    if yaml_file and not Path(yaml_file).is_file():
+        raise ConfigError(f"LOCI_SETTINGS_FILE points at {yaml_file}, which does not exist.")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, env_prefix="LOCI_")) from exc
+
+
+def describe_validation_error(exc: ValidationError, *, env_prefix: str = "", where: str = "") -> str:
+    lines = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        name = f"{env_prefix}{field.upper()} ({field})" if env_prefix else field
+        lines.append(f"invalid setting {name}{where}: {err['msg']}")
+    return "; ".join(lines)

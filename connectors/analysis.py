@@ -1,0 +1,56 @@
+"""Text analysis for keyword search: folding, stop words and Snowball stemming per language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+STEMMER_NAMES = {"fr": "french", "en": "english", "es": "spanish", "it": "italian", "de": "german",
+                 "pt": "portuguese", "nl": "dutch"}
+
+# Short lists of the commonest function words (accent-folded): enough to keep OR-queries lean.
+_STOPWORDS = {
+    "fr": "a au aux avec ce ces cet cette dans de des du elle en est et etre il ils je la le les leur lui "
+          "ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta "
+          "te tes toi ton tu un une vos votre vous y c d j l m n s t quel quelle quels quelles est ce sont "
+          "comment combien quand faut peut peux",
+    "en": "a an and are as at be by can do does for from has have how i in is it its me my of on or our "
+          "that the their there this to was we were what when where which who why will with you your",
+    "es": "a al como con de del el en es esta este hay la las lo los mas me mi para pero por que se su sus "
+          "un una y donde cuando cual cuanto",
+    "it": "a ai al alla anche che chi ci come con da dei del della di dove e gli ha i il in la le lo ma mi "
+          "nel non per quale quando quanto se si sono su un una",
+    "de": "am an auf aus bei bin das dem den der des die du ein eine einen er es fur gibt hat ich im in "
+          "ist kann man mit nach nicht oder sie sind und von was wie wo zu zum zur wann welche",
+}
+STOPWORDS = {lang: frozenset(ws.split()) for lang, ws in _STOPWORDS.items()}
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=16)
+def _stemmer(language: str) -> Stemmer.Stemmer | None:
+    name = STEMMER_NAMES.get(language)
+    return Stemmer.Stemmer(name) if name else None
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Folded, stop-word-free, stemmed tokens of ``text`` read as ``language``."""
+    stop = STOPWORDS.get(language, frozenset())
+    tokens = [t for t in _TOKEN.findall(fold(text)) if t not in stop and (len(t) > 1 or t.isdigit())]
+    stemmer = _stemmer(language)
+    return stemmer.stemWords(tokens) if stemmer else tokens
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a text, split after end punctuation followed by a capital or a digit."""
+    return [s.strip() for para in re.split(r"\n\s*\n", text) for s in SENTENCE_END.split(" ".join(para.split()))
+            if s.strip()]

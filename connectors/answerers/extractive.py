@@ -1,0 +1,95 @@
+"""The extractive answerer: quotes the sentences of the best passages that answer the question best.
+
+It never writes a word of its own beyond the agency's fixed phrases, so it cannot invent; it is
+the floor every deployment has, and the fallback when an LLM is down or slow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from genius_loci.core.ports import Embedder
+from genius_loci.core.types import Draft, Hit, Query
+from genius_loci.core.voice import Voice
+
+from ..analysis import sentences, terms
+
+SAME_LANGUAGE_MARGIN = 0.6  # a passage in the user's language is preferred if it scores this close
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    hit_number: int
+    position: int
+    sentence: str
+    score: float
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, voice: Voice, embedder: Embedder | None = None, *, max_sentences: int = 3,
+                 max_passages: int = 2) -> None:
+        self._voice = voice
+        self._embedder = embedder
+        self._max_sentences = max_sentences
+        self._max_passages = max_passages
+
+    def _passages(self, query: Query, hits: Sequence[Hit]) -> list[int]:
+        """Hit numbers (1-based) to quote from: the user's language first when it is nearly as good."""
+        if not hits:
+            return []
+        best = hits[0].score
+        close = [i for i, h in enumerate(hits, start=1) if h.score >= SAME_LANGUAGE_MARGIN * best]
+        same = [i for i in close if hits[i - 1].passage.language == query.language]
+        ordered = same + [i for i in close if i not in same]
+        return ordered[: self._max_passages]
+
+    async def compose(self, query: Query, hits: Sequence[Hit]) -> Draft:
+        chosen = self._passages(query, hits)
+        candidates = [
+            (n, pos, sentence)
+            for n in chosen
+            for pos, sentence in enumerate(sentences(hits[n - 1].passage.text))
+        ]
+        if not candidates:
+            return Draft("", self.name)
+        scores = self._lexical(query, hits, candidates)
+        if self._embedder is not None:
+            vectors = await self._embedder.embed([query.text, *(c[2] for c in candidates)], role="query")
+            scores = scores + vectors[1:] @ vectors[0]
+        # the first passage is the most relevant: favour it, and its opening sentence a little
+        prior = np.array([(0.05 if n == chosen[0] else 0.0) + (0.02 if pos == 0 else 0.0)
+                          for n, pos, _ in candidates])
+        ranked = sorted((_Candidate(n, pos, s, float(sc)) for (n, pos, s), sc in
+                         zip(candidates, scores + prior, strict=True)), key=lambda c: -c.score)
+        best = ranked[0].score
+        picked = [c for c in ranked[: self._max_sentences] if c.score >= 0.85 * best]
+        picked.sort(key=lambda c: (chosen.index(c.hit_number), c.position))
+        return Draft(self._write(query, hits, picked), self.name)
+
+    def _lexical(self, query: Query, hits: Sequence[Hit], candidates: list[tuple[int, int, str]]
+                 ) -> np.ndarray:
+        wanted = set(terms(query.text, query.language))
+        if not wanted:
+            return np.zeros(len(candidates))
+        return np.array([
+            len(wanted & set(terms(s, hits[n - 1].passage.language))) / len(wanted) * 0.5
+            for n, _, s in candidates
+        ])
+
+    def _write(self, query: Query, hits: Sequence[Hit], picked: list[_Candidate]) -> str:
+        source_language = hits[picked[0].hit_number - 1].passage.language
+        if source_language == query.language:
+            intro = self._voice.say("intro", query.language)
+        else:
+            name = self._voice.language_name(source_language, query.language)
+            intro = self._voice.say("intro_other_language", query.language, source_language=name)
+        parts: list[str] = []
+        for i, cand in enumerate(picked):
+            last_of_passage = i + 1 == len(picked) or picked[i + 1].hit_number != cand.hit_number
+            parts.append(f"{cand.sentence} [{cand.hit_number}]" if last_of_passage else cand.sentence)
+        return f"{intro}\n{' '.join(parts)}"

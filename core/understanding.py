@@ -1,0 +1,48 @@
+"""Turning a message into a query: audience and place, on top of the chosen language."""
+
+from __future__ import annotations
+
+from .geo import BoundingBox, Gazetteer
+from .text import words
+from .types import AUDIENCES, IncomingMessage, Query
+
+# Words (accent-folded, any answer language) that reveal who is asking.
+AUDIENCE_WORDS: dict[str, frozenset[str]] = {
+    "investor": frozenset(
+        "invest investir investment investissement investor investisseur entreprise company business "
+        "implantation bureaux office offices startup start factory usine foncier inversion inversor "
+        "empresa investimento azienda investieren unternehmen firma".split()),
+    "student": frozenset(
+        "student students etudiant etudiants etudiante universite university master licence phd "
+        "doctorat campus crous parcoursup estudiante universidad studente universita studium "
+        "studieren universitat hochschule".split()),
+    "resident": frozenset(
+        "move moving demenager demenagement habiter vivre live living logement housing school ecole "
+        "dechets waste mudarse vivir trasferirsi vivere umziehen wohnen".split()),
+    "tourist": frozenset(
+        "visit visiter visite tourist touriste hotel beach plage musee museum restaurant holiday "
+        "vacances vacaciones playa museo vacanze spiaggia urlaub strand besuchen".split()),
+}
+
+
+def infer_audience(text: str) -> str | None:
+    """The audience whose words the text uses most, or None when it names none."""
+    tokens = set(words(text))
+    counts = {a: len(tokens & AUDIENCE_WORDS[a]) for a in AUDIENCES}
+    best = max(counts, key=lambda a: counts[a])
+    return best if counts[best] else None
+
+
+def understand(message: IncomingMessage, language: str, gazetteer: Gazetteer,
+               bbox: BoundingBox) -> Query:
+    """Builds the query: the audience given or inferred, a place named in the text, and the point
+    to search around (the shared location when it lies in the territory, else the named place)."""
+    text = message.text.strip()
+    audience = message.audience or infer_audience(text)
+    place = gazetteer.find(text)
+    geo = None
+    if message.location is not None and bbox.contains(message.location):
+        geo = message.location
+    elif place is not None:
+        geo = place.geo
+    return Query(text=text, language=language, audience=audience, place=place, geo=geo)
