@@ -60,8 +60,8 @@ class Assistant:
         if not text:
             return self._reject(voice.say("empty", fallback), fallback, started)
         if len(text) > self._policy.max_question_chars:
-            return self._reject(voice.say("too_long", fallback, length=f"{len(text):,}",
-                                          limit=f"{self._policy.max_question_chars:,}"), fallback, started)
+            return self._reject(voice.say("too_long", fallback, length=len(text),
+                                          limit=self._policy.max_question_chars), fallback, started)
         if not has_words(text):
             return self._reject(voice.say("no_words", fallback), fallback, started)
 

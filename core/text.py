@@ -16,8 +16,9 @@ def fold(text: str) -> str:
 
 
 def has_words(text: str) -> bool:
-    """True when the text holds at least one letter (emoji, digits and punctuation alone do not count)."""
-    return any(ch.isalpha() for ch in text)
+    """True when the text holds a word of two letters or more (emoji, digits, punctuation and a
+    lone letter do not count)."""
+    return any(sum(ch.isalpha() for ch in w) >= 2 for w in text.split())
 
 
 def words(text: str) -> list[str]:

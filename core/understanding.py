@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .geo import BoundingBox, Gazetteer
 from .text import words
-from .types import AUDIENCES, IncomingMessage, Query
+from .types import IncomingMessage, Query
+
+TIE_ORDER = ("student", "investor", "resident", "tourist")
 
 # Words (accent-folded, any answer language) that reveal who is asking.
 AUDIENCE_WORDS: dict[str, frozenset[str]] = {
@@ -28,7 +30,8 @@ AUDIENCE_WORDS: dict[str, frozenset[str]] = {
 def infer_audience(text: str) -> str | None:
     """The audience whose words the text uses most, or None when it names none."""
     tokens = set(words(text))
-    counts = {a: len(tokens & AUDIENCE_WORDS[a]) for a in AUDIENCES}
+    # on a tie the more specific audience wins: "logement étudiant" is a student's question
+    counts = {a: len(tokens & AUDIENCE_WORDS[a]) for a in TIE_ORDER}
     best = max(counts, key=lambda a: counts[a])
     return best if counts[best] else None
 
@@ -36,13 +39,13 @@ def infer_audience(text: str) -> str | None:
 def understand(message: IncomingMessage, language: str, gazetteer: Gazetteer,
                bbox: BoundingBox) -> Query:
     """Builds the query: the audience given or inferred, a place named in the text, and the point
-    to search around (the shared location when it lies in the territory, else the named place)."""
+    to search around: the shared location when it lies in the territory.
+
+    A named place is not turned into a search point: the text already names it for both
+    retrievers, and a commune's centre misleads for a city the size of Marseille.
+    """
     text = message.text.strip()
     audience = message.audience or infer_audience(text)
     place = gazetteer.find(text)
-    geo = None
-    if message.location is not None and bbox.contains(message.location):
-        geo = message.location
-    elif place is not None:
-        geo = place.geo
+    geo = message.location if message.location is not None and bbox.contains(message.location) else None
     return Query(text=text, language=language, audience=audience, place=place, geo=geo)

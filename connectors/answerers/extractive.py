@@ -18,6 +18,7 @@ from genius_loci.core.voice import Voice
 from ..analysis import sentences, terms
 
 SAME_LANGUAGE_MARGIN = 0.6  # a passage in the user's language is preferred if it scores this close
+FIRST_PASSAGE_PRIOR = 0.1  # sentences of the best passage win unless another is clearly better
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,15 @@ class ExtractiveAnswerer:
             vectors = await self._embedder.embed([query.text, *(c[2] for c in candidates)], role="query")
             scores = scores + vectors[1:] @ vectors[0]
         # the first passage is the most relevant: favour it, and its opening sentence a little
-        prior = np.array([(0.05 if n == chosen[0] else 0.0) + (0.02 if pos == 0 else 0.0)
+        prior = np.array([(FIRST_PASSAGE_PRIOR if n == chosen[0] else 0.0) + (0.02 if pos == 0 else 0.0)
                           for n, pos, _ in candidates])
         ranked = sorted((_Candidate(n, pos, s, float(sc)) for (n, pos, s), sc in
                          zip(candidates, scores + prior, strict=True)), key=lambda c: -c.score)
         best = ranked[0].score
-        picked = [c for c in ranked[: self._max_sentences] if c.score >= 0.85 * best]
+        # quote one language only: the best sentence's (no FR and EN versions of the same fact)
+        language = hits[ranked[0].hit_number - 1].passage.language
+        same = [c for c in ranked if hits[c.hit_number - 1].passage.language == language]
+        picked = [c for c in same[: self._max_sentences] if c.score >= 0.85 * best]
         picked.sort(key=lambda c: (chosen.index(c.hit_number), c.position))
         return Draft(self._write(query, hits, picked), self.name)
 

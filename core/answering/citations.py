@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..types import Citation, Hit
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
+_MARKER = re.compile(r"[ \t]*\[(\d{1,3})\]")
 
 
 def resolve_citations(text: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...], list[Hit]]:
@@ -25,7 +25,7 @@ def resolve_citations(text: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citati
         if n not in mapping:
             mapping[n] = len(mapping) + 1
             cited.append(hits[n - 1])
-        return f"[{mapping[n]}]"
+        return f" [{mapping[n]}]"
 
     rewritten = _MARKER.sub(renumber, text)
     rewritten = re.sub(r"[ \t]{2,}", " ", rewritten).strip()

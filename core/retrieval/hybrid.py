@@ -11,7 +11,7 @@ from ..ports import Embedder, Index
 from ..types import Filters, Hit, Query, SearchRequest, Vector
 from .fusion import weighted_rrf
 
-GEO_BOOST = 0.3  # at most +30 % to a passage at the very place asked about
+GEO_BOOST = 0.1  # at most +10 % to a passage at the very place asked about
 GEO_SCALE_KM = 10.0
 
 

@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/loci chat
+
+lint: install
+	$(BIN)/ruff check .
+
+# mypy reads the package through a folder of links named like the installed package
+# (genius_loci/core -> core/ ...), since the editable install maps names with an import hook.
+typecheck: install
+	@mkdir -p build/typecheck/genius_loci
+	@for d in core connectors bots config; do ln -sfn ../../../$$d build/typecheck/genius_loci/$$d; done
+	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p genius_loci
+
+# pytest exits 5 when it collected no test: that is a failure here, not a pass.
+unit: install
+	@$(BIN)/pytest tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,128 @@
+"""The ``loci`` command as a user runs it: real process, real files, JSON contracts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from genius_loci.bots.bootstrap import Runtime
+
+LOCI = str(Path(sys.executable).with_name("loci"))
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCI_DATA_DIR": str(data_dir)}
+    env.pop("LOCI_SETTINGS_FILE", None)
+    return subprocess.run([LOCI, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
+
+
+def test_ask_json_contract(runtime: Runtime, data_dir: Path) -> None:
+    proc = run(data_dir, "ask", "Qui a inventé la pétanque ?", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {"answer", "language", "confidence", "citations", "redirect", "timings_ms"} <= set(out)
+    assert out["language"] == "fr" and 0.0 <= out["confidence"] <= 1.0
+    assert out["citations"] and set(out["citations"][0]) == {"n", "title", "url"}
+    assert out["citations"][0]["n"] == 1 and out["citations"][0]["url"].startswith("https://")
+    assert set(out["redirect"]) >= {"partner", "url"}
+    assert out["timings_ms"]["total"] > 0
+
+
+@pytest.mark.parametrize(("question", "needle"), [
+    ("", "Posez-moi une question"),
+    ("🙂🙂🙂", "aucun mot"),
+    ("b" * 20_000, "trop long"),
+    ("Что посмотреть в Марселе летом?", "I answer in French"),
+])
+def test_bad_questions_get_clear_messages_not_tracebacks(runtime: Runtime, data_dir: Path, question: str,
+                                                         needle: str) -> None:
+    proc = run(data_dir, "ask", question)
+    assert proc.returncode == 0
+    assert needle in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_corrupt_index_gets_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "index.sqlite").write_bytes(b"\x00garbage" * 512)
+    proc = run(tmp_path, "ask", "bonjour")
+    assert proc.returncode == 1
+    assert "cannot be read" in proc.stderr and "loci ingest --rebuild" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_setting_gets_a_clear_error(tmp_path: Path) -> None:
+    env = {**os.environ, "LOCI_DATA_DIR": str(tmp_path), "LOCI_SEARCH_K": "many"}
+    proc = subprocess.run([LOCI, "ask", "x"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert proc.returncode == 1 and "LOCI_SEARCH_K" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ingest_again_changes_nothing(runtime: Runtime, data_dir: Path) -> None:
+    proc = run(data_dir, "ingest", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["added"] == report["updated"] == report["removed"] == 0
+    assert report["unchanged"] >= 60
+
+
+def _beir(tmp_path: Path, runtime: Runtime) -> tuple[Path, Path, Path, int]:
+    """A BEIR-format set made from the sample corpus and its labelled questions."""
+    corpus = tmp_path / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as fh:
+        for s in runtime.sources:
+            title, _, body = Path(s.location).read_text(encoding="utf-8").partition("\n")
+            fh.write(json.dumps({"_id": s.id, "title": title.removeprefix("# "), "text": body.strip()}) + "\n")
+    questions = yaml.safe_load((Path(__file__).resolve().parents[1] / "eval" / "questions.yaml").read_text())
+    answerable = [q for q in questions if q["expect"] != "none"]
+    queries, qrels = tmp_path / "queries.jsonl", tmp_path / "qrels.tsv"
+    with queries.open("w", encoding="utf-8") as qf, qrels.open("w", encoding="utf-8") as rf:
+        rf.write("query-id\tcorpus-id\tscore\n")
+        for i, q in enumerate(answerable):
+            qf.write(json.dumps({"_id": f"q{i}", "text": q["q"]}) + "\n")
+            for sid in q["expect"]:
+                rf.write(f"q{i}\t{sid}\t1\n")
+    return corpus, queries, qrels, len(answerable)
+
+
+def test_eval_retrieval_json_contract_and_cache(runtime: Runtime, data_dir: Path, tmp_path: Path) -> None:
+    corpus, queries, qrels, n = _beir(tmp_path, runtime)
+    args = ("eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels), "--json")
+    proc = run(data_dir, *args)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["n_queries"] == n
+    assert set(result["methods"]) == {"bm25", "dense", "hybrid"}
+    for metrics in result["methods"].values():
+        assert set(metrics) == {"R@1", "R@5", "R@10", "MRR@10", "ms_per_query"}
+        assert 0.0 <= metrics["R@1"] <= metrics["R@5"] <= metrics["R@10"] <= 1.0
+    assert result["methods"]["hybrid"]["R@5"] >= 0.9
+    assert result["methods"]["hybrid"]["R@5"] >= result["methods"]["bm25"]["R@5"]
+
+
+async def test_evaluating_twice_does_not_reembed_the_corpus(runtime: Runtime, tmp_path: Path) -> None:
+    from genius_loci.bots.evaluate import evaluate_retrieval, load_beir
+    from genius_loci.connectors.language.lingua_detector import LinguaDetector
+
+    corpus, queries, qrels, n = _beir(tmp_path, runtime)
+    data = load_beir(corpus, queries, qrels)
+    kwargs = {"embedder": runtime.embedder, "detector": LinguaDetector(["fr", "en", "es", "it", "de"]),
+              "languages": ("fr", "en", "es", "it", "de"), "default_language": "fr"}
+    await evaluate_retrieval(data, **kwargs)  # type: ignore[arg-type]
+    before = runtime.embedder.computed
+    await evaluate_retrieval(data, **kwargs)  # type: ignore[arg-type]
+    assert runtime.embedder.computed - before == n  # only the questions, never the corpus
+
+
+def test_eval_rejects_a_malformed_file(tmp_path: Path) -> None:
+    bad = tmp_path / "corpus.jsonl"
+    bad.write_text('{"_id": "a", "text": "ok"}\nnot json\n')
+    (tmp_path / "q.jsonl").write_text("")
+    (tmp_path / "r.tsv").write_text("")
+    proc = run(tmp_path, "eval", "retrieval", "--corpus", str(bad), "--queries", str(tmp_path / "q.jsonl"),
+               "--qrels", str(tmp_path / "r.tsv"))
+    assert proc.returncode == 1 and "line 2: not JSON" in proc.stderr

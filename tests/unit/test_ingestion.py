@@ -1,0 +1,106 @@
+from dataclasses import replace
+from pathlib import Path
+
+from genius_loci.connectors.chunking import ParagraphChunker
+from genius_loci.connectors.embeddings.cache import CachedEmbedder
+from genius_loci.connectors.index.embedded import EmbeddedIndex
+from genius_loci.connectors.sources.files import FileFetcher
+from genius_loci.core.errors import SourceError
+from genius_loci.core.ingestion import Ingestor
+from genius_loci.core.types import Document, SourceSpec
+from tests.fakes import HashEmbedder
+
+
+class DictFetcher:
+    """Serves documents from a dict; a source mapped to an exception fails."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, list[Document] | Exception] = {}
+
+    async def fetch(self, source: SourceSpec) -> list[Document]:
+        value = self.docs[source.id]
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+
+def _doc(sid: str, text: str) -> Document:
+    return Document(sid, sid.title(), text, f"https://{sid}.example", "en")
+
+
+def _spec(sid: str) -> SourceSpec:
+    return SourceSpec(sid, "dict", sid, f"https://{sid}.example")
+
+
+async def test_unchanged_content_is_not_reembedded_and_vanished_content_removed(tmp_path: Path) -> None:
+    inner = HashEmbedder()
+    embedder = CachedEmbedder(inner, tmp_path / "cache.sqlite")
+    index = EmbeddedIndex(tmp_path / "index.sqlite", embedder_name=inner.name, dim=inner.dim)
+    fetcher = DictFetcher()
+    ingestor = Ingestor(fetchers={"dict": fetcher}, chunker=ParagraphChunker(), embedder=embedder, writer=index)
+    fetcher.docs = {"a": [_doc("a", "Alpha text about ports.")], "b": [_doc("b", "Beta text about beaches.")]}
+    sources = [_spec("a"), _spec("b")]
+
+    first = await ingestor.run(sources)
+    assert (first.added, first.updated, first.unchanged, first.chunks) == (2, 0, 0, 2)
+    assert inner.calls == 2
+
+    second = await ingestor.run(sources)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    assert inner.calls == 2
+
+    fetcher.docs["a"] = [_doc("a", "Alpha text, now updated.")]
+    third = await ingestor.run(sources)
+    assert (third.updated, third.unchanged) == (1, 1)
+    assert inner.calls == 3
+
+    # b fails: what was indexed from it stays; then b disappears from the registry: it is removed
+    fetcher.docs["b"] = SourceError("host down")
+    fourth = await ingestor.run(sources)
+    assert fourth.sources_failed == {"b": "host down"} and fourth.removed == 0
+    assert set(await index.fingerprints()) == {"a", "b"}
+    fifth = await ingestor.run([_spec("a")])
+    assert fifth.removed == 1
+    assert set(await index.fingerprints()) == {"a"}
+
+
+async def test_unknown_kind_and_missing_file_are_reported_per_source(tmp_path: Path) -> None:
+    inner = HashEmbedder()
+    index = EmbeddedIndex(":memory:", embedder_name=inner.name, dim=inner.dim)
+    good = tmp_path / "good.md"
+    good.write_text("# Good title\n\nSome body text.\n", encoding="utf-8")
+    ingestor = Ingestor(fetchers={"file": FileFetcher("fr")}, chunker=ParagraphChunker(), embedder=inner,
+                        writer=index)
+    specs = [SourceSpec("good", "file", str(good), "https://g.example", languages=("en",)),
+             SourceSpec("gone", "file", str(tmp_path / "gone.md"), "https://x.example"),
+             replace(_spec("odd"), kind="carrier-pigeon")]
+    report = await ingestor.run(specs)
+    assert report.sources_ok == 1
+    assert set(report.sources_failed) == {"gone", "odd"}
+    assert "cannot read" in report.sources_failed["gone"]
+    assert "carrier-pigeon" in report.sources_failed["odd"]
+    hits = await index.fingerprints()
+    assert set(hits) == {"good"}
+
+
+def test_chunker_keeps_title_and_cuts_long_paragraphs() -> None:
+    long_para = " ".join(f"Sentence number {i} is here." for i in range(200))
+    doc = Document("d", "Title", f"Short intro.\n\n{long_para}", "https://d.example", "en")
+    passages = ParagraphChunker(max_chars=500).split(doc)
+    assert len(passages) > 5
+    assert all(len(p.text) <= 500 for p in passages)
+    assert all(p.title == "Title" and p.doc_id == "d" for p in passages)
+    assert [p.id for p in passages[:2]] == ["d#0", "d#1"]
+
+
+def test_embedding_cache_survives_reopening(tmp_path: Path) -> None:
+    inner = HashEmbedder()
+    cache = CachedEmbedder(inner, tmp_path / "c.sqlite")
+    first = cache.embed_sync(["un", "deux"], "passage")
+    cache.close()
+    again = CachedEmbedder(inner, tmp_path / "c.sqlite")
+    second = again.embed_sync(["deux", "un", "trois"], "passage")
+    assert inner.calls == 3
+    assert (second[1] == first[0]).all() and (second[0] == first[1]).all()
+    again.embed_sync(["un"], "query")  # queries are not cached: latency is measured for real
+    assert inner.calls == 4

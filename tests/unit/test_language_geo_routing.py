@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+
+from genius_loci.config.loader import load_gazetteer, load_partners
+from genius_loci.core.geo import BoundingBox, Gazetteer
+from genius_loci.core.language import choose_language
+from genius_loci.core.routing import Router
+from genius_loci.core.types import GeoPoint, Hit, Partner, Passage, Query
+from genius_loci.core.understanding import infer_audience
+from tests.fakes import KeywordDetector
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+SUPPORTED = ("fr", "en", "es", "it", "de")
+
+
+@pytest.mark.parametrize(("text", "hint", "expected", "supported"), [
+    ("Où est le Vieux-Port ?", None, "fr", True),
+    ("Where is the beach?", "fr", "en", True),
+    ("merci", "en", "fr", True),            # one-word messages: settled by the word list
+    ("hello", None, "en", True),
+    ("Cassis?", "de", "de", True),          # nothing to detect: the hint wins
+    ("Cassis?", None, "fr", True),          # ... or the default
+    ("Что посмотреть где в Марселе?", None, "fr", False),
+])
+def test_choose_language(text: str, hint: str | None, expected: str, supported: bool) -> None:
+    choice = choose_language(text, KeywordDetector(), SUPPORTED, "fr", hint)
+    assert (choice.language, choice.supported) == (expected, supported)
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer(load_gazetteer(CONFIG / "communes.csv"), {"Vieux-Port": "Marseille", "Aix": "Aix-en-Provence"})
+
+
+def test_gazetteer_has_the_92_communes(gazetteer: Gazetteer) -> None:
+    assert len(gazetteer) == 92
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Que faire à Aix-en-Provence ?", "Aix-en-Provence"),
+    ("que faire a aix en provence", "Aix-en-Provence"),
+    ("restaurants near the Vieux Port", "Marseille"),
+    ("un week-end à Aix", "Aix-en-Provence"),
+    ("plages de Châteauneuf-les-Martigues", "Châteauneuf-les-Martigues"),
+    ("BERRE L'ETANG", "Berre-l'Étang"),
+    ("What about Paris?", None),
+])
+def test_gazetteer_finds_places_with_or_without_accents(gazetteer: Gazetteer, text: str, name: str | None) -> None:
+    place = gazetteer.find(text)
+    assert (place.name if place else None) == name
+
+
+def test_distance_and_bbox() -> None:
+    vieux_port, cassis = GeoPoint(43.2951, 5.3740), GeoPoint(43.2140, 5.5380)
+    assert 15.0 < vieux_port.distance_km(cassis) < 16.5
+    box = BoundingBox(43.10, 4.75, 43.80, 5.85)
+    assert box.contains(cassis) and not box.contains(GeoPoint(48.8566, 2.3522))
+    with pytest.raises(ValueError):
+        GeoPoint(91.0, 0.0)
+
+
+def test_audience_inference() -> None:
+    assert infer_audience("I want to invest and open an office") == "investor"
+    assert infer_audience("logement étudiant à Aix") == "student"
+    assert infer_audience("Wo ist der Strand?") == "tourist"
+    assert infer_audience("bonjour") is None
+
+
+def _hit(owner: str | None) -> Hit:
+    return Hit(Passage("p", "p", "t", "x", "https://e.org", "fr", owner), 1.0)
+
+
+def test_router_prefers_owner_then_topic_then_audience_then_agency() -> None:
+    partners = load_partners(CONFIG / "partners.yaml")
+    agency = Partner("agency", "Agency", "https://agency.example")
+    router = Router(partners, agency)
+    assert router.for_answer(Query("x", "fr"), [_hit("cassis-tourism"), _hit("port")]).partner == "cassis-tourism"
+    assert router.for_answer(Query("Où prendre le tramway ?", "fr"), [_hit(None)]).partner == "lepilote"
+    assert router.for_question(Query("any scholarship for students?", "en")).partner == "crous"
+    assert router.for_question(Query("zzz", "en", audience="investor")).partner == "provence-promotion"
+    assert router.for_question(Query("zzz", "en")).partner == "agency"
+
+
+def test_bundled_partners_are_at_least_twelve_real_organisations() -> None:
+    partners = load_partners(CONFIG / "partners.yaml")
+    assert len(partners) >= 12
+    assert all(p.url.startswith("https://") for p in partners)
+    covered = {a for p in partners for a in p.audiences}
+    assert covered == {"tourist", "investor", "resident", "student"}
