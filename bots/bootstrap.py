@@ -17,7 +17,7 @@ from genius_loci.connectors.language.lingua_detector import LinguaDetector
 from genius_loci.connectors.sources.files import FileFetcher
 from genius_loci.core.assistant import AnswerPolicy, Assistant
 from genius_loci.core.geo import Gazetteer
-from genius_loci.core.ingestion import IngestReport, Ingestor
+from genius_loci.core.ingestion import Ingestor, IngestReport
 from genius_loci.core.ports import ProgressCallback
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router

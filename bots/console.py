@@ -12,7 +12,7 @@ from rich.table import Table
 from genius_loci.core.ingestion import IngestReport
 from genius_loci.core.ports import ProgressCallback
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 

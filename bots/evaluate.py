@@ -55,11 +55,11 @@ def load_beir(corpus: Path, queries: Path, qrels: Path) -> BeirSet:
     relevant: dict[str, set[str]] = {}
     try:
         with qrels.open(encoding="utf-8", newline="") as fh:
-            for row in csv.reader(fh, delimiter="\t"):
-                if len(row) < 3 or row[0] == "query-id":
+            for fields in csv.reader(fh, delimiter="\t"):
+                if len(fields) < 3 or fields[0] == "query-id":
                     continue
-                if float(row[2]) > 0:
-                    relevant.setdefault(row[0], set()).add(row[1])
+                if float(fields[2]) > 0:
+                    relevant.setdefault(fields[0], set()).add(fields[1])
     except (OSError, ValueError) as exc:
         raise LociError(f"cannot read qrels {qrels}: {exc}") from exc
     return BeirSet(docs, [q for q in qs if q["_id"] in relevant], relevant)
@@ -97,7 +97,6 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
         bm25 = await retriever.bm25(query, CANDIDATES)
         t1 = time.perf_counter()
         vector = await retriever.embed_query(query)
-        t2 = time.perf_counter()
         dense = await retriever.dense(vector, CANDIDATES)
         t3 = time.perf_counter()
         fused = retriever.fuse(query, bm25, dense, 10)

@@ -115,7 +115,9 @@ def load_territory(path: Path) -> Territory:
     phrases = {}
     for lang in t.languages:
         table = t.voice.get(lang)
-        missing = [k for k in VOICE_KEYS if not isinstance(table, dict) or k not in table]
+        if not isinstance(table, dict):
+            raise ConfigError(f"voice.{lang} is missing in {path}")
+        missing = [k for k in VOICE_KEYS if k not in table]
         if missing:
             raise ConfigError(f"voice.{lang} in {path} lacks {', '.join(missing)}")
         phrases[lang] = {k: str(v) for k, v in table.items()}

@@ -10,7 +10,6 @@ from genius_loci.core.types import Document, Passage
 from .analysis import SENTENCE_END
 
 
-
 @dataclass(frozen=True, slots=True)
 class ParagraphChunker:
     """Packs whole paragraphs up to ``max_chars``; a longer paragraph is cut between sentences."""

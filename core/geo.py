@@ -29,10 +29,10 @@ class Gazetteer:
         for place in places:
             self._by_name[fold(place.name)] = place
         for alias, target in (aliases or {}).items():
-            place = self._by_name.get(fold(target))
-            if place is None:
+            found = self._by_name.get(fold(target))
+            if found is None:
                 raise ValueError(f"alias {alias!r} points at unknown place {target!r}")
-            self._by_name.setdefault(fold(alias), place)
+            self._by_name.setdefault(fold(alias), found)
         # longest names first, so "Aix-en-Provence" wins over "Aix"
         names = sorted(self._by_name, key=len, reverse=True)
         self._pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b") if names else None

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import LociError
 from .ports import Chunker, Embedder, IndexWriter, ProgressCallback, SourceFetcher
-from .types import Document, Passage, SourceSpec
+from .types import Document, Passage, SourceSpec, Vector
 
 EMBED_BATCH = 16
 
@@ -88,7 +88,7 @@ class Ingestor:
         if progress:
             progress(0, total)
         for doc, passages in chunked:
-            vectors = []
+            vectors: list[Vector] = []
             for start in range(0, len(passages), EMBED_BATCH):
                 batch = passages[start:start + EMBED_BATCH]
                 vectors.extend(await self._embedder.embed([_embedding_text(p) for p in batch], role="passage"))

@@ -14,12 +14,46 @@ MIN_LETTERS_FOR_UNSUPPORTED = 12  # never call a one-word message "unsupported"
 
 # Statistical detectors guess poorly on one-word messages; these words settle them.
 SHORT_MESSAGE_WORDS: dict[str, str] = {
-    **dict.fromkeys("bonjour bonsoir salut merci coucou oui non svp".split(), "fr"),
-    **dict.fromkeys("hello hi thanks thank yes please hey".split(), "en"),
-    **dict.fromkeys("hola gracias buenos buenas si".split(), "es"),
-    **dict.fromkeys("ciao grazie buongiorno buonasera prego".split(), "it"),
-    **dict.fromkeys("hallo danke guten bitte tschuss ja nein".split(), "de"),
+    **dict.fromkeys(["bonjour", "bonsoir", "salut", "merci", "coucou", "oui", "non", "svp"], "fr"),
+    **dict.fromkeys(["hello", "hi", "thanks", "thank", "yes", "please", "hey"], "en"),
+    **dict.fromkeys(["hola", "gracias", "buenos", "buenas", "si"], "es"),
+    **dict.fromkeys(["ciao", "grazie", "buongiorno", "buonasera", "prego"], "it"),
+    **dict.fromkeys(["hallo", "danke", "guten", "bitte", "tschuss", "ja", "nein"], "de"),
 }
+
+
+_FUNCTION_WORDS = {
+    "fr": "le les des du est une pour dans avec ou quel quelle quels quelles comment combien pourquoi qui que "
+          "je vous nous sont au aux ce cette peut faut",
+    "en": "the is are what where how when which who why do does can of to for and in with you my i there",
+    "es": "el los las es esta donde como que cual cuando hay para por una un del y con puedo se",
+    "it": "il gli dove come cosa che quando quale per una un del della di con posso sono si",
+    "de": "der die das ist wo wie was wann welche gibt es ich kann man und mit fur ein eine nach den dem",
+}
+# Only words that belong to a single language count as evidence.
+_ALL = [w for ws in _FUNCTION_WORDS.values() for w in set(ws.split())]
+FUNCTION_WORDS = {lang: frozenset(w for w in ws.split() if _ALL.count(w) == 1)
+                  for lang, ws in _FUNCTION_WORDS.items()}
+FUNCTION_WORD_MARGIN = 2  # this many more function words of one language than of any other settles it
+
+
+def _function_word_vote(text: str, tokens: list[str], supported: Collection[str]) -> str | None:
+    if ("¿" in text or "¡" in text) and "es" in supported:
+        return "es"
+    counts = sorted(((sum(t in FUNCTION_WORDS[lang] for t in tokens), lang)
+                     for lang in FUNCTION_WORDS if lang in supported), reverse=True)
+    if not counts:
+        return None
+    runner_up = counts[1][0] if len(counts) > 1 else 0
+    return counts[0][1] if counts[0][0] - runner_up >= FUNCTION_WORD_MARGIN else None
+
+
+def _without_names(text: str) -> str:
+    """The text without capitalised words after the first: names ("Sainte-Victoire", "Cézanne")
+    say nothing of the language the question is asked in, and pull detectors towards French."""
+    tokens = text.split()
+    kept = tokens[:1] + [t for t in tokens[1:] if not t[:1].isupper()]
+    return " ".join(kept) if len(kept) >= 2 else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +68,23 @@ def choose_language(text: str, detector: LanguageDetector, supported: Collection
                     hint: str | None = None) -> LanguageChoice:
     """Detects the message's language, falling back on the hint (profile, channel locale) or default.
 
+    Function words ("what is", "où est") overrule the statistical detector, which is swayed by the
+    place names and dishes that fill questions about a French territory.
+
     A message confidently written in a language the territory does not serve is reported as
     unsupported, so the assistant can say which languages it speaks instead of answering badly.
     """
-    fallback = hint if hint in supported else default
+    fallback = hint if hint is not None and hint in supported else default
     tokens = words(text)
     if len(tokens) <= 3:
         for token in tokens:
             if SHORT_MESSAGE_WORDS.get(token) in supported:
                 return LanguageChoice(SHORT_MESSAGE_WORDS[token], True, SHORT_MESSAGE_WORDS[token], 1.0)
-    guess = detector.detect(text)
+    guess = detector.detect(_without_names(text))
+    voted = _function_word_vote(text, tokens, supported)
+    # a question's grammar words outweigh a loanword: "What is bouillabaisse?" is English
+    if voted is not None and (guess is None or guess.language != voted):
+        return LanguageChoice(voted, True, guess.language if guess else None, guess.confidence if guess else 0.0)
     if guess is None:
         return LanguageChoice(fallback, True, None, 0.0)
     if guess.language in supported:

@@ -8,22 +8,28 @@ from .types import IncomingMessage, Query
 
 TIE_ORDER = ("student", "investor", "resident", "tourist")
 
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words (accent-folded, any answer language) that reveal who is asking.
 AUDIENCE_WORDS: dict[str, frozenset[str]] = {
-    "investor": frozenset(
-        "invest investir investment investissement investor investisseur entreprise company business "
-        "implantation bureaux office offices startup start factory usine foncier inversion inversor "
-        "empresa investimento azienda investieren unternehmen firma".split()),
-    "student": frozenset(
-        "student students etudiant etudiants etudiante universite university master licence phd "
-        "doctorat campus crous parcoursup estudiante universidad studente universita studium "
-        "studieren universitat hochschule".split()),
-    "resident": frozenset(
-        "move moving demenager demenagement habiter vivre live living logement housing school ecole "
-        "dechets waste mudarse vivir trasferirsi vivere umziehen wohnen".split()),
-    "tourist": frozenset(
-        "visit visiter visite tourist touriste hotel beach plage musee museum restaurant holiday "
-        "vacances vacaciones playa museo vacanze spiaggia urlaub strand besuchen".split()),
+    "investor": _words("""
+        invest investir investment investissement investor investisseur entreprise company business
+        implantation bureaux office offices startup start factory usine foncier inversion inversor
+        empresa investimento azienda investieren unternehmen firma"""),
+    "student": _words("""
+        student students etudiant etudiants etudiante universite university master licence phd
+        doctorat campus crous parcoursup estudiante universidad studente universita studium
+        studieren universitat hochschule"""),
+    "resident": _words("""
+        move moving demenager demenagement habiter vivre live living logement housing school ecole
+        dechets waste mudarse vivir trasferirsi vivere umziehen wohnen"""),
+    "tourist": _words("""
+        visit visiter visite tourist touriste hotel beach plage musee museum restaurant holiday
+        vacances vacaciones playa museo vacanze spiaggia urlaub strand besuchen"""),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -41,7 +42,8 @@ class HashEmbedder:
 class KeywordDetector:
     """Detects a language from a few give-away words; None when it sees none."""
 
-    WORDS = {"fr": {"où", "est", "le", "la", "les", "comment", "quel"}, "en": {"the", "where", "how", "is", "what"},
+    WORDS: ClassVar[dict[str, set[str]]] = {
+             "fr": {"où", "est", "le", "la", "les", "comment", "quel"}, "en": {"the", "where", "how", "is", "what"},
              "es": {"dónde", "el", "cómo", "qué"}, "de": {"wo", "ist", "der", "die", "wie"},
              "ru": {"что", "где", "как"}}
 

@@ -41,7 +41,8 @@ class HybridRetriever:
 
     async def embed_query(self, query: Query) -> Vector:
         vectors = await self._embedder.embed([query.text], role="query")
-        return vectors[0]
+        first: Vector = vectors[0]
+        return first
 
     async def bm25(self, query: Query, k: int, filters: Filters = Filters()) -> list[Hit]:
         return await self._index.search(

@@ -25,7 +25,8 @@ async def test_dense_search_and_filters(tmp_path: Path) -> None:
     assert hits[0].passage.doc_id == "airport"
     only_investors = await index.search(SearchRequest("dense", 3, vector=vec, filters=Filters(audiences=("investor",))))
     assert [h.passage.doc_id for h in only_investors] == ["invest"]
-    fr_only = await index.search(SearchRequest("bm25", 3, text="port", language="fr", filters=Filters(languages=("fr",))))
+    fr_only = await index.search(
+        SearchRequest("bm25", 3, text="port", language="fr", filters=Filters(languages=("fr",))))
     assert {h.passage.language for h in fr_only} == {"fr"}
 
 
