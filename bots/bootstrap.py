@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,12 @@ class Runtime:
     index: EmbeddedIndex
     ingestor: Ingestor
     assistant: Assistant
+    detector: LinguaDetector
+
+    async def warm_up(self) -> None:
+        """Loads the language models and the embedding model before the first message, in parallel."""
+        await asyncio.gather(asyncio.to_thread(self.detector.warm_up),
+                             self.embedder.embed(["warm-up"], role="query"))
 
     async def ensure_index(self, progress: ProgressCallback | None = None) -> IngestReport | None:
         """Builds the index from the configured sources when it holds nothing yet."""
@@ -64,10 +71,11 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Ru
     voice = territory.voice
     corpus_languages = {lang for s in sources for lang in s.languages} or {voice.default_language}
     retriever = HybridRetriever(index, embedder, corpus_languages=corpus_languages)
+    detector = LinguaDetector(voice.languages)
     assistant = Assistant(
         retriever=retriever,
         answerer=ExtractiveAnswerer(voice, embedder),
-        detector=LinguaDetector(voice.languages),
+        detector=detector,
         router=Router(partners, territory.agency),
         gazetteer=Gazetteer(territory.places, territory.aliases),
         bbox=territory.bbox,
@@ -77,4 +85,4 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Ru
     )
     ingestor = Ingestor(fetchers={"file": FileFetcher(voice.default_language)}, chunker=ParagraphChunker(),
                         embedder=embedder, writer=index)
-    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant)
+    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector)

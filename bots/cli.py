@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _ready(runtime: Runtime) -> None:
+    await runtime.warm_up()
     if runtime.index.count() == 0:
         console.err.print("[bold]The index is empty: building it from the configured sources…[/]")
         with console.progress_bar("embedding passages") as advance:
@@ -114,14 +115,12 @@ async def _chat(runtime: Runtime) -> int:
 
 
 async def _eval_retrieval(runtime: Runtime, args: argparse.Namespace) -> int:
-    from genius_loci.connectors.language.lingua_detector import LinguaDetector
-
     from .evaluate import evaluate_retrieval, load_beir
 
     data = load_beir(args.corpus, args.queries, args.qrels)
     voice = runtime.territory.voice
     with console.progress_bar("embedding corpus (cached)") as advance:
-        result = await evaluate_retrieval(data, embedder=runtime.embedder, detector=LinguaDetector(voice.languages),
+        result = await evaluate_retrieval(data, embedder=runtime.embedder, detector=runtime.detector,
                                           languages=voice.languages, default_language=voice.default_language,
                                           limit=args.limit, progress=advance)
     if args.json:

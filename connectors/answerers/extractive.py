@@ -60,8 +60,11 @@ class ExtractiveAnswerer:
             return Draft("", self.name)
         scores = self._lexical(query, hits, candidates)
         if self._embedder is not None:
-            vectors = await self._embedder.embed([query.text, *(c[2] for c in candidates)], role="query")
-            scores = scores + vectors[1:] @ vectors[0]
+            # sentences are encoded as passages: that is e5's asymmetric use, and the embedding
+            # cache keeps them, so a passage's sentences cost model time once
+            question = await self._embedder.embed([query.text], role="query")
+            quoted = await self._embedder.embed([c[2] for c in candidates], role="passage")
+            scores = scores + quoted @ question[0]
         # the first passage is the most relevant: favour it, and its opening sentence a little
         prior = np.array([(FIRST_PASSAGE_PRIOR if n == chosen[0] else 0.0) + (0.02 if pos == 0 else 0.0)
                           for n, pos, _ in candidates])

@@ -25,8 +25,12 @@ class LinguaDetector:
                 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
                 langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in self._codes]
-                self._detector = LanguageDetectorBuilder.from_languages(*langs).build()
+                # models load up front (about 2 s, once per process) rather than on a first message
+                self._detector = LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
             return self._detector
+
+    def warm_up(self) -> None:
+        self._load()
 
     def detect(self, text: str) -> LanguageGuess | None:
         values = self._load().compute_language_confidence_values(text)
