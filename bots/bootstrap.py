@@ -17,12 +17,16 @@ from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
 from genius_loci.connectors.sources.files import FileFetcher
 from genius_loci.core.assistant import AnswerPolicy, Assistant
+from genius_loci.core.conversation import Conversation, MemoryPolicy
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
 from genius_loci.core.ports import ProgressCallback
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
-from genius_loci.core.types import Partner, SourceSpec
+from genius_loci.core.types import Partner, QueueItem, SourceSpec
+from genius_loci.core.worker import InboxWorker, OutboxDispatcher
+
+from .state import State, build_state
 
 log = logging.getLogger("genius_loci")
 
@@ -55,6 +59,39 @@ class Runtime:
     def close(self) -> None:
         self.index.close()
         self.embedder.close()
+
+
+class ReplyInResponse:
+    """Sender of channels whose reply travels in the HTTP response (web, terminal): the turn is
+    read from the store by the request that asked, so delivery here only closes the outbox entry."""
+
+    async def send(self, item: QueueItem) -> None:
+        return None
+
+
+@dataclass
+class Service:
+    """A long-running process: the assistant plus state, conversation memory and the workers."""
+
+    runtime: Runtime
+    state: State
+    conversation: Conversation
+    inbox_worker: InboxWorker
+    dispatcher: OutboxDispatcher
+
+    async def aclose(self) -> None:
+        await self.state.aclose()
+        self.runtime.close()
+
+
+def build_service(settings: Settings) -> Service:
+    runtime = build_runtime(settings)
+    state = build_state(settings)
+    memory = MemoryPolicy(turns=settings.memory_turns, location_ttl_seconds=settings.location_ttl_minutes * 60)
+    conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory)
+    worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds)
+    senders = {"web": ReplyInResponse(), "cli": ReplyInResponse()}
+    return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, senders))
 
 
 def build_embedder(settings: Settings) -> CachedEmbedder:

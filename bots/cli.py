@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
-import logging
 import sys
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from genius_loci.config.settings import load_settings
+from genius_loci.config.settings import Settings, load_settings
+from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError
 from genius_loci.core.render import as_plain_text
 from genius_loci.core.types import GeoPoint, IncomingMessage
 
-from . import console
-from .bootstrap import Runtime, build_runtime
+from . import console, logs
+from .bootstrap import Runtime, build_runtime, build_service
+from .state import build_state
+from .worker import run_worker
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -46,7 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--audience", choices=["tourist", "investor", "resident", "student"])
     ask.add_argument("--location", type=_geo, metavar="LAT,LON", help="where the person is")
 
-    sub.add_parser("chat", help="talk with the assistant in the terminal")
+    sub.add_parser("chat", help="talk with the assistant in the terminal (/forget erases what it kept)")
+
+    serve = sub.add_parser("serve", help="run the HTTP API with an in-process worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+
+    sub.add_parser("worker", help="answer from the inbox and deliver from the outbox until stopped")
+
+    db = sub.add_parser("db", help="state database")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    db_sub.add_parser("upgrade", help="apply the migrations")
+
+    privacy = sub.add_parser("privacy", help="subject-access requests")
+    priv_sub = privacy.add_subparsers(dest="action", required=True)
+    for action, text in (("export", "print everything kept about a person, as JSON"),
+                         ("forget", "erase everything kept about a person")):
+        p = priv_sub.add_parser(action, help=text)
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--user", help="the pseudonymous id (as in logs and exports)")
+        who.add_argument("--platform-id", help="the platform's id (phone, chat id, session id); needs --channel")
+        p.add_argument("--channel", help="channel of --platform-id: web, whatsapp, telegram, slack")
 
     ev = sub.add_parser("eval", help="measure the assistant")
     ev_sub = ev.add_subparsers(dest="target", required=True)
@@ -93,25 +117,65 @@ async def _ask(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _chat(runtime: Runtime) -> int:
-    await _ready(runtime)
-    voice = runtime.territory.voice
-    console.err.print(f"[bold]{runtime.territory.name}[/] — {voice.say('empty', voice.default_language)}")
-    console.err.print("(Ctrl-D or /quit to leave)")
-    language: str | None = None
-    while True:
-        try:
-            line = await asyncio.to_thread(input, "> ")
-        except (EOFError, KeyboardInterrupt):
-            console.err.print()
-            return 0
-        if line.strip() in {"/quit", "/exit"}:
-            return 0
-        answer = await runtime.assistant.handle(
-            IncomingMessage(channel="cli", user_id="cli", text=line, language_hint=language))
-        if answer.status != "rejected":
-            language = answer.language
-        console.out.print(as_plain_text(answer, voice) + "\n")
+async def _chat(settings: Settings) -> int:
+    service = build_service(settings)
+    try:
+        await service.state.migrate()
+        runtime = service.runtime
+        await _ready(runtime)
+        voice = runtime.territory.voice
+        user = service.state.user_key("cli", getpass.getuser())
+        console.err.print(f"[bold]{runtime.territory.name}[/] — {voice.say('empty', voice.default_language)}")
+        console.err.print("(Ctrl-D or /quit to leave, /forget to erase what I kept)")
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "> ")
+            except (EOFError, KeyboardInterrupt):
+                console.err.print()
+                return 0
+            if line.strip() in {"/quit", "/exit"}:
+                return 0
+            message = IncomingMessage(channel="cli", user_id=user, text=line, message_id=uuid.uuid4().hex)
+            answer = await service.conversation.handle(message, inbox_id("cli", message.message_id))
+            console.out.print(as_plain_text(answer, voice) + "\n")
+    finally:
+        await service.aclose()
+
+
+async def _serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None))
+    await server.serve()
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    state = build_state(settings)
+    try:
+        await state.migrate()
+        console.err.print("database schema is up to date")
+        return 0
+    finally:
+        await state.aclose()
+
+
+async def _privacy(settings: Settings, args: argparse.Namespace) -> int:
+    if args.platform_id is not None and not args.channel:
+        raise LociError("--platform-id needs --channel (web, whatsapp, telegram, slack, cli)")
+    state = build_state(settings)
+    try:
+        await state.migrate()
+        user = args.user or state.user_key(args.channel, args.platform_id)
+        if args.action == "export":
+            console.out.print(json.dumps(await state.store.export(user), ensure_ascii=False, indent=2))
+        else:
+            console.out.print(json.dumps({"user": user, "erased": await state.erase(user)}))
+        return 0
+    finally:
+        await state.aclose()
 
 
 async def _eval_retrieval(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -132,7 +196,17 @@ async def _eval_retrieval(runtime: Runtime, args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
+    if args.command == "chat":
+        return await _chat(settings)
+    if args.command == "serve":
+        return await _serve(settings, args.host, args.port)
+    if args.command == "worker":
+        return await run_worker(settings)
+    if args.command == "db":
+        return await _db_upgrade(settings)
+    if args.command == "privacy":
+        return await _privacy(settings, args)
     if args.command == "ingest" and args.rebuild and settings.index_path.exists():
         settings.index_path.unlink()
     runtime = build_runtime(settings, sources_file=getattr(args, "sources", None))
@@ -141,8 +215,6 @@ async def _run(args: argparse.Namespace) -> int:
             return await _ingest(runtime, args)
         if args.command == "ask":
             return await _ask(runtime, args)
-        if args.command == "chat":
-            return await _chat(runtime)
         return await _eval_retrieval(runtime, args)
     finally:
         runtime.close()

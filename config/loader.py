@@ -17,7 +17,8 @@ from genius_loci.core.voice import Voice
 
 from .settings import describe_validation_error
 
-VOICE_KEYS = ("intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words")
+VOICE_KEYS = (
+    "intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words", "forgotten")
 
 
 class _Model(BaseModel):

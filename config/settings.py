@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,23 @@ class Settings(BaseSettings):
     answer_passages: int = Field(3, ge=1, le=10)
     answerer: Literal["extractive"] = "extractive"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    log_format: Literal["json", "text"] = "json"
+
+    # state
+    database_url: str | None = Field(None, description="SQLAlchemy async URL; default: SQLite in data_dir.")
+    redis_url: str | None = Field(None, description="When set, the inbox and outbox live on this Redis.")
+    pseudonym_key: SecretStr | None = Field(None, description="Key of the user-id hash; default: a file in data_dir.")
+    retention_days: float = Field(180.0, gt=0, description="Turns older than this are purged.")
+    location_ttl_minutes: float = Field(60.0, gt=0, description="A shared location is forgotten after this.")
+    memory_turns: int = Field(4, ge=0, le=50)
+    lease_seconds: float = Field(60.0, gt=0, description="A claimed message not finished by then is retried.")
+    max_attempts: int = Field(5, ge=1, le=100, description="Claims before a message goes to the dead letter.")
+
+    # server
+    ask_timeout_seconds: float = Field(20.0, gt=0)
+    max_body_bytes: int = Field(65_536, ge=1024)
+    shutdown_grace_seconds: float = Field(10.0, ge=0)
+    ingest_interval_minutes: float = Field(1440.0, gt=0, description="How often `loci serve` re-syncs sources.")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
@@ -64,6 +81,18 @@ class Settings(BaseSettings):
     @property
     def embedding_cache_path(self) -> Path:
         return self.data_dir / "cache" / "embeddings.sqlite"
+
+    @property
+    def state_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'state.sqlite').resolve()}"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.sqlite"
+
+    @property
+    def pseudonym_key_path(self) -> Path:
+        return self.data_dir / "secrets" / "pseudonym.key"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -90,13 +90,13 @@ class Assistant:
         redirect = self._router.for_answer(query, cited)
         timings["total"] = _ms(started)
         return Answer(body, query.language, confidence, "answered", citations, redirect, draft.answerer,
-                      timings)
+                      timings, query.audience)
 
     def _abstain(self, query: Query, confidence: float, timings: dict[str, float], started: float) -> Answer:
         redirect = self._router.for_question(query)
         text = self._voice.say("dont_know", query.language, partner=redirect.name, url=redirect.url)
         timings["total"] = _ms(started)
-        return Answer(text, query.language, confidence, "abstained", (), redirect, "none", timings)
+        return Answer(text, query.language, confidence, "abstained", (), redirect, "none", timings, query.audience)
 
     @staticmethod
     def _reject(text: str, language: str, started: float) -> Answer:

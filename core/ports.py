@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from .types import Document, Draft, Hit, Passage, Query, Role, SearchRequest, SourceSpec, Vector
+from .types import (
+    Document,
+    Draft,
+    Hit,
+    Passage,
+    Profile,
+    Query,
+    QueueItem,
+    Role,
+    SearchRequest,
+    SourceSpec,
+    Turn,
+    Vector,
+)
 
 
 class Embedder(Protocol):
@@ -68,3 +81,73 @@ class SourceFetcher(Protocol):
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (done, total) as long work advances."""
+
+
+class Store(Protocol):
+    """Conversations, profiles, feedback and analytics."""
+
+    async def load_profile(self, user_key: str, channel: str) -> Profile: ...
+
+    async def save_profile(self, profile: Profile) -> None: ...
+
+    async def recent_turns(self, user_key: str, limit: int) -> list[Turn]: ...
+
+    async def record_turn(self, turn: Turn) -> bool:
+        """Stores a turn once; False when a turn with that id already exists."""
+        ...
+
+    async def record_feedback(self, turn_id: str, user_key: str, value: int, comment: str = "") -> None: ...
+
+    async def record_redirect(self, turn_id: str, user_key: str, partner: str, url: str) -> None: ...
+
+    async def turn(self, turn_id: str) -> Turn | None: ...
+
+    async def forget(self, user_key: str) -> int:
+        """Erases everything kept about a person; returns the number of rows removed."""
+        ...
+
+    async def export(self, user_key: str) -> dict[str, Any]: ...
+
+    async def purge_turns_before(self, cutoff: float) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    pending: int
+    leased: int
+    done: int
+    dead: int
+
+
+class Queue(Protocol):
+    """A durable at-least-once queue with deduplication, leases, retries and a dead letter.
+
+    ``put`` returns False for an id it has already seen (even after it was processed), so platform
+    retries are absorbed. A claimed item not acknowledged before its lease ends is handed out again.
+    """
+
+    async def put(self, item: QueueItem) -> bool: ...
+
+    async def claim(self, lease_seconds: float) -> QueueItem | None: ...
+
+    async def ack(self, item_id: str) -> None: ...
+
+    async def release(self, item_id: str) -> None:
+        """Gives a claimed item back at once, without counting a failure (used at shutdown)."""
+        ...
+
+    async def retry(self, item_id: str, reason: str) -> bool:
+        """Schedules another attempt with backoff; False when the item went to the dead letter."""
+        ...
+
+    async def forget_user(self, user_key: str) -> int: ...
+
+    async def stats(self) -> QueueStats: ...
+
+    async def dead_letters(self, limit: int = 100) -> list[QueueItem]: ...
+
+
+class Sender(Protocol):
+    """Delivers a reply on its channel; raises ProviderError when the platform fails."""
+
+    async def send(self, item: QueueItem) -> None: ...

@@ -61,6 +61,7 @@ class IncomingMessage:
     location: GeoPoint | None = None
     language_hint: str | None = None
     audience: str | None = None
+    reply_to: str = ""  # the platform address a reply goes to (chat id, phone): kept until delivery only
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -197,6 +198,7 @@ class Answer:
     redirect: Redirect | None = None
     answerer: str = ""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
+    audience: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape (``loci ask --json``)."""
@@ -212,5 +214,46 @@ class Answer:
                 else None
             ),
             "answerer": self.answerer,
+            "audience": self.audience,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the assistant remembers of a person between messages (keyed by the pseudonymous id)."""
+
+    user_key: str
+    channel: str
+    language: str | None = None
+    audience: str | None = None
+    location: GeoPoint | None = None
+    location_at: float | None = None  # unix time the location was shared
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One question and its answer, as stored. ``id`` is the inbox item id, so storing is idempotent."""
+
+    id: str
+    user_key: str
+    channel: str
+    question: str
+    answer: Answer
+    latency_ms: float
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """An entry of a durable queue (the inbox of messages, the outbox of replies).
+
+    ``id`` is the deduplication key: ``<channel>:<platform message id>`` in the inbox, the answer id
+    in the outbox. ``payload`` is JSON text; ``attempts`` counts claims so far.
+    """
+
+    id: str
+    user_key: str
+    payload: str
+    attempts: int = 0
+    last_error: str = ""

@@ -1,0 +1,233 @@
+"""The ASGI composition root: HTTP API, health probes, and (embedded mode) the in-process workers.
+
+Every request is translated at the edge into an ``IncomingMessage`` that goes through the durable
+inbox like any channel's; the reply is the stored turn of that message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from genius_loci.config.settings import Settings
+from genius_loci.core.envelope import inbox_id, message_to_payload
+from genius_loci.core.errors import LociError, ProviderError
+from genius_loci.core.types import GeoPoint, IncomingMessage, QueueItem
+
+from .bootstrap import Service, build_service
+
+log = logging.getLogger("genius_loci.app")
+POLL_SECONDS = 0.02
+DEDUPE_WINDOW_SECONDS = 7 * 86400
+DAY = 86400.0
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Location(_Body):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class AskBody(_Body):
+    session_id: str = Field(min_length=1, max_length=200)
+    text: str
+    message_id: str | None = Field(None, min_length=1, max_length=200)
+    language: str | None = Field(None, pattern=r"^[a-z]{2}$")
+    audience: str | None = Field(None, pattern=r"^(tourist|investor|resident|student)$")
+    location: Location | None = None
+
+
+class SessionBody(_Body):
+    session_id: str = Field(min_length=1, max_length=200)
+
+
+class FeedbackBody(SessionBody):
+    message_id: str = Field(min_length=1, max_length=200)
+    value: int = Field(ge=-1, le=1)
+    comment: str = Field("", max_length=2000)
+
+
+async def read_json(request: Request, model: type[_Body], limit: int) -> Any:
+    """The body as ``model``, or an ``ApiError`` that says what is wrong (413, 400, 422)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"body too large: {declared} bytes, the limit is {limit}")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"body too large: over {limit} bytes")
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, f"body is not valid JSON: {exc}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise ApiError(422, details) from exc
+
+
+def create_app(settings: Settings, factory: Callable[[Settings], Service] = build_service) -> FastAPI:
+    ready = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = factory(settings)
+        await service.state.migrate()
+        app.state.service = service
+        stop = asyncio.Event()
+
+        async def prepare() -> None:
+            await service.runtime.warm_up()
+            report = await service.runtime.ensure_index()
+            if report is not None:
+                log.info("index built", extra={"event": "index.built", **report.to_dict()})
+            ready.set()
+
+        async def after_ready(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+            await ready.wait()
+            await run(stop)
+
+        tasks = [asyncio.create_task(prepare(), name="prepare"),
+                 asyncio.create_task(after_ready(service.inbox_worker.run), name="inbox-worker"),
+                 asyncio.create_task(after_ready(service.dispatcher.run), name="outbox-dispatcher"),
+                 asyncio.create_task(after_ready(lambda s: _housekeeping(service, settings, s)), name="housekeeping")]
+        try:
+            yield
+        finally:
+            stop.set()
+            ready.set()  # let tasks still waiting for readiness see the stop
+            _, pending = await asyncio.wait(tasks, timeout=settings.shutdown_grace_seconds)
+            for task in pending:  # a message still in hand goes back to the inbox (see InboxWorker)
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            await service.aclose()
+            log.info("stopped", extra={"event": "app.stopped", "cancelled": len(pending)})
+
+    app = FastAPI(title="Genius Loci", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(ProviderError)
+    async def _provider_error(_: Request, exc: ProviderError) -> JSONResponse:
+        log.error("provider failed", extra={"event": "app.provider_error", "reason": str(exc)})
+        return JSONResponse({"error": "a backing service is unavailable, try again shortly"}, status_code=503)
+
+    def service_of(request: Request) -> Service:
+        if not ready.is_set():
+            raise ApiError(503, "starting: the index is being built, try again shortly")
+        svc: Service = request.app.state.service
+        return svc
+
+    @app.post("/api/ask")
+    async def ask(request: Request) -> JSONResponse:
+        body: AskBody = await read_json(request, AskBody, settings.max_body_bytes)
+        service = service_of(request)
+        state = service.state
+        message_id = body.message_id or uuid.uuid4().hex
+        user_key = state.user_key("web", body.session_id)
+        message = IncomingMessage(
+            channel="web", user_id=user_key, text=body.text, message_id=message_id,
+            location=GeoPoint(body.location.lat, body.location.lon) if body.location else None,
+            language_hint=body.language, audience=body.audience)
+        item_id = inbox_id("web", message_id)
+        fresh = await state.inbox.put(QueueItem(item_id, user_key, message_to_payload(message)))
+        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": user_key,
+                                          "duplicate": not fresh})
+        deadline = time.monotonic() + settings.ask_timeout_seconds
+        while time.monotonic() < deadline:
+            turn = await state.store.turn(item_id)
+            if turn is not None:
+                return JSONResponse({**turn.answer.to_dict(), "message_id": message_id})
+            await asyncio.sleep(POLL_SECONDS)
+        raise ApiError(504, f"no answer yet; ask again with the same message_id ({message_id}) to get it")
+
+    @app.post("/api/forget")
+    async def forget(request: Request) -> JSONResponse:
+        body: SessionBody = await read_json(request, SessionBody, settings.max_body_bytes)
+        state = service_of(request).state
+        removed = await state.erase(state.user_key("web", body.session_id))
+        return JSONResponse({"erased": removed})
+
+    @app.post("/api/feedback")
+    async def feedback(request: Request) -> JSONResponse:
+        body: FeedbackBody = await read_json(request, FeedbackBody, settings.max_body_bytes)
+        state = service_of(request).state
+        item_id = inbox_id("web", body.message_id)
+        user_key = state.user_key("web", body.session_id)
+        turn = await state.store.turn(item_id)
+        if turn is None or turn.user_key != user_key:
+            raise ApiError(404, "no such message in this session")
+        await state.store.record_feedback(item_id, user_key, body.value, body.comment)
+        return JSONResponse({"recorded": True})
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        problems = []
+        if not ready.is_set():
+            problems.append("index not built yet")
+        else:
+            service: Service = request.app.state.service
+            try:
+                await service.state.store.ping()
+                await service.state.inbox.stats()
+            except LociError as exc:
+                problems.append(str(exc))
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return app
+
+
+async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Event) -> None:
+    """Retention purge and source re-sync, at start and then at their intervals."""
+    last_purge = last_ingest = time.monotonic()
+    await _purge(service, settings)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=60)
+        now = time.monotonic()
+        if now - last_purge >= DAY:
+            last_purge = now
+            await _purge(service, settings)
+        if now - last_ingest >= settings.ingest_interval_minutes * 60:
+            last_ingest = now
+            report = await service.runtime.ingestor.run(service.runtime.sources)
+            log.info("sources re-synced", extra={"event": "ingest.done", **report.to_dict()})
+
+
+async def _purge(service: Service, settings: Settings) -> None:
+    now = time.time()
+    try:
+        removed = await service.state.purge(now - settings.retention_days * DAY, now - DEDUPE_WINDOW_SECONDS)
+        log.info("retention purge", extra={"event": "retention.purged", "rows": removed})
+    except LociError as exc:
+        log.error("retention purge failed", extra={"event": "retention.failed", "reason": str(exc)})

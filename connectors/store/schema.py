@@ -1,0 +1,67 @@
+"""The relational schema of the state store (the Alembic migrations create exactly this)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+users = Table(
+    "users", metadata,
+    Column("user_key", String(80), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("language", String(8)),
+    Column("audience", String(16)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("location_at", Float),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+turns = Table(
+    "turns", metadata,
+    Column("id", String(200), primary_key=True),
+    Column("user_key", String(80), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("answerer", String(32), nullable=False),
+    Column("audience", String(16)),
+    Column("citations", Text, nullable=False),
+    Column("redirect", Text),
+    Column("timings", Text, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("created_at", Float, nullable=False, index=True),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", String(200), nullable=False, index=True),
+    Column("user_key", String(80), nullable=False, index=True),
+    Column("value", Integer, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+redirects = Table(
+    "redirects", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", String(200), nullable=False, index=True),
+    Column("user_key", String(80), nullable=False, index=True),
+    Column("partner", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+ingestion_state = Table(
+    "ingestion_state", metadata,
+    Column("source_id", String(200), primary_key=True),
+    Column("last_run_at", Float, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)

@@ -1,0 +1,146 @@
+"""The ``Store`` on SQLAlchemy 2 (async): a SQLite file by default, PostgreSQL at scale."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from genius_loci.core.errors import ProviderError
+from genius_loci.core.types import Answer, Citation, GeoPoint, Profile, Redirect, Turn
+
+from .schema import feedback, redirects, turns, users
+
+
+def create_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cur = dbapi_connection.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+    return engine
+
+
+def _answer_columns(answer: Answer) -> dict[str, Any]:
+    return {
+        "answer": answer.text, "language": answer.language, "status": answer.status,
+        "confidence": answer.confidence, "answerer": answer.answerer, "audience": answer.audience,
+        "citations": json.dumps([[c.n, c.title, c.url, c.passage_id] for c in answer.citations], ensure_ascii=False),
+        "redirect": json.dumps([answer.redirect.partner, answer.redirect.name, answer.redirect.url],
+                               ensure_ascii=False) if answer.redirect else None,
+        "timings": json.dumps(dict(answer.timings_ms)),
+    }
+
+
+def _turn(row: Any) -> Turn:
+    redirect = Redirect(*json.loads(row.redirect)) if row.redirect else None
+    answer = Answer(row.answer, row.language, row.confidence, row.status,
+                    tuple(Citation(*c) for c in json.loads(row.citations)), redirect, row.answerer,
+                    json.loads(row.timings), row.audience)
+    return Turn(row.id, row.user_key, row.channel, row.question, answer, row.latency_ms, row.created_at)
+
+
+class SqlStore:
+    """Conversations, profiles, feedback and redirects. Every method is one short transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlStore:
+        return cls(create_engine(url))
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def ping(self) -> None:
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(select(1))
+        except (SQLAlchemyError, OSError) as exc:
+            raise ProviderError(f"the database does not answer: {type(exc).__name__}") from exc
+
+    async def load_profile(self, user_key: str, channel: str) -> Profile:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.user_key == user_key))).first()
+        if row is None:
+            return Profile(user_key, channel)
+        location = GeoPoint(row.lat, row.lon) if row.lat is not None and row.lon is not None else None
+        return Profile(row.user_key, row.channel, row.language, row.audience, location, row.location_at)
+
+    async def save_profile(self, profile: Profile) -> None:
+        now = time.time()
+        values = {"user_key": profile.user_key, "channel": profile.channel, "language": profile.language,
+                  "audience": profile.audience, "lat": profile.location.lat if profile.location else None,
+                  "lon": profile.location.lon if profile.location else None,
+                  "location_at": profile.location_at, "updated_at": now}
+        stmt = self._insert(users).values(**values, created_at=now)
+        stmt = stmt.on_conflict_do_update(index_elements=[users.c.user_key], set_=values)
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def recent_turns(self, user_key: str, limit: int) -> list[Turn]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(turns).where(turns.c.user_key == user_key)
+                                      .order_by(turns.c.created_at.desc(), turns.c.id.desc()).limit(limit))
+            return [_turn(r) for r in rows]
+
+    async def record_turn(self, turn: Turn) -> bool:
+        stmt = self._insert(turns).values(
+            id=turn.id, user_key=turn.user_key, channel=turn.channel, question=turn.question,
+            latency_ms=turn.latency_ms, created_at=turn.created_at, **_answer_columns(turn.answer),
+        ).on_conflict_do_nothing(index_elements=[turns.c.id])
+        async with self._engine.begin() as conn:
+            result = await conn.execute(stmt)
+        return bool(result.rowcount)
+
+    async def turn(self, turn_id: str) -> Turn | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(turns).where(turns.c.id == turn_id))).first()
+        return _turn(row) if row is not None else None
+
+    async def record_feedback(self, turn_id: str, user_key: str, value: int, comment: str = "") -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(feedback).values(turn_id=turn_id, user_key=user_key, value=value,
+                                                       comment=comment, created_at=time.time()))
+
+    async def record_redirect(self, turn_id: str, user_key: str, partner: str, url: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(redirects).values(turn_id=turn_id, user_key=user_key, partner=partner,
+                                                        url=url, created_at=time.time()))
+
+    async def forget(self, user_key: str) -> int:
+        removed = 0
+        async with self._engine.begin() as conn:
+            for table in (feedback, redirects, turns, users):
+                result = await conn.execute(delete(table).where(table.c.user_key == user_key))
+                removed += result.rowcount or 0
+        return removed
+
+    async def export(self, user_key: str) -> dict[str, Any]:
+        async with self._engine.connect() as conn:
+            data: dict[str, Any] = {"user_key": user_key}
+            for name, table in (("profile", users), ("turns", turns), ("feedback", feedback),
+                                ("redirects", redirects)):
+                rows = await conn.execute(select(table).where(table.c.user_key == user_key))
+                data[name] = [dict(r._mapping) for r in rows]
+        data["profile"] = data["profile"][0] if data["profile"] else None
+        return data
+
+    async def purge_turns_before(self, cutoff: float) -> int:
+        removed = 0
+        async with self._engine.begin() as conn:
+            for table in (feedback, redirects, turns):
+                result = await conn.execute(delete(table).where(table.c.created_at < cutoff))
+                removed += result.rowcount or 0
+        return removed

@@ -1,0 +1,110 @@
+"""Answering from the inbox and delivering through the outbox, exactly once from the user's view.
+
+A message is acknowledged only after its turn is stored and its reply is in the outbox. Both are
+keyed on the inbox id, so a worker that dies half-way leaves nothing that a second pass would
+duplicate: the turn insert is ignored, the stored answer is reused, the outbox put is deduplicated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from .conversation import Conversation
+from .envelope import Reply, message_from_payload, reply_from_payload, reply_to_payload
+from .errors import LociError
+from .ports import Queue, Sender
+from .types import QueueItem
+
+log = logging.getLogger("genius_loci.worker")
+
+
+class InboxWorker:
+    def __init__(self, inbox: Queue, outbox: Queue, conversation: Conversation, *, lease_seconds: float = 60.0,
+                 idle_seconds: float = 0.05) -> None:
+        self._inbox = inbox
+        self._outbox = outbox
+        self._conversation = conversation
+        self._lease = lease_seconds
+        self._idle = idle_seconds
+
+    async def run_once(self) -> bool:
+        """Answers one message if there is one; True when it did some work."""
+        item = await self._inbox.claim(self._lease)
+        if item is None:
+            return False
+        try:
+            await self._process(item)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._inbox.release(item.id))
+            raise
+        except Exception as exc:  # any failure is recorded on the item (retry, then dead letter), not lost
+            reason = f"{type(exc).__name__}: {exc}"
+            retried = await self._inbox.retry(item.id, reason)
+            log.warning("message failed", extra={"event": "inbox.failed", "item": item.id, "user": item.user_key,
+                                                 "attempts": item.attempts, "dead": not retried, "reason": reason})
+        return True
+
+    async def _process(self, item: QueueItem) -> None:
+        message = message_from_payload(item.payload)
+        answer = await self._conversation.handle(message, item.id)
+        reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer)
+        await self._outbox.put(QueueItem(item.id, message.user_id, reply_to_payload(reply)))
+        await self._inbox.ack(item.id)
+        log.info("message answered", extra={"event": "inbox.answered", "item": item.id, "user": item.user_key,
+                                            "status": answer.status, "confidence": round(answer.confidence, 3)})
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Works until ``stop`` is set; the message in hand is finished first."""
+        await run_until(stop, self.run_once, self._idle, "inbox")
+
+
+class OutboxDispatcher:
+    """Sends replies through each channel's sender, retrying with backoff; one send per answer id."""
+
+    def __init__(self, outbox: Queue, senders: Mapping[str, Sender], *, lease_seconds: float = 30.0,
+                 idle_seconds: float = 0.05) -> None:
+        self._outbox = outbox
+        self._senders = senders
+        self._lease = lease_seconds
+        self._idle = idle_seconds
+
+    async def run_once(self) -> bool:
+        item = await self._outbox.claim(self._lease)
+        if item is None:
+            return False
+        try:
+            reply = reply_from_payload(item.payload)
+            sender = self._senders.get(reply.channel)
+            if sender is None:
+                raise LociError(f"no sender for channel {reply.channel!r}")
+            await sender.send(item)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._outbox.release(item.id))
+            raise
+        except Exception as exc:  # recorded on the item: retried with backoff, then dead-lettered
+            reason = f"{type(exc).__name__}: {exc}"
+            retried = await self._outbox.retry(item.id, reason)
+            log.warning("reply not delivered", extra={"event": "outbox.failed", "item": item.id,
+                                                      "user": item.user_key, "dead": not retried, "reason": reason})
+            return True
+        await self._outbox.ack(item.id)
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await run_until(stop, self.run_once, self._idle, "outbox")
+
+
+async def run_until(stop: asyncio.Event, step: Callable[[], Awaitable[bool]], idle: float, queue: str) -> None:
+    """Calls ``step`` until ``stop`` is set, pausing ``idle`` seconds whenever it found no work."""
+    while not stop.is_set():
+        try:
+            busy = await step()
+        except LociError as exc:  # the queue itself is unreachable: wait, then try again
+            log.error("queue unavailable", extra={"event": f"{queue}.unavailable", "reason": str(exc)})
+            busy = False
+        if not busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=idle)
