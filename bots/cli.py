@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import signal
 import sys
 import uuid
 from collections.abc import Sequence
@@ -148,6 +149,9 @@ async def _serve(settings: Settings, host: str, port: int) -> int:
     from .app import create_app
 
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None))
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it through the handler that was in
+    # place before: make that one a no-op, so a requested, clean stop exits with status 0
+    signal.signal(signal.SIGTERM, lambda *_: None)
     await server.serve()
     return 0
 

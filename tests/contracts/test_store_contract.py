@@ -1,0 +1,70 @@
+"""The contract every ``Store`` adapter meets (SQLite file, PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from genius_loci.core.types import Answer, Citation, GeoPoint, Profile, Redirect, Turn
+
+
+def _answer(text: str = "Voici [1]") -> Answer:
+    return Answer(text, "fr", 0.9, "answered", (Citation(1, "Titre", "https://t.example", "doc#0"),),
+                  Redirect("port", "Port", "https://port.example"), "extractive", {"total": 12.5}, "tourist")
+
+
+def _turn(tid: str, user: str = "web:u1", at: float = 1000.0) -> Turn:
+    return Turn(tid, user, "web", "Question ?", _answer(), 12.5, at)
+
+
+async def test_profile_roundtrip_and_default(store) -> None:  # type: ignore[no-untyped-def]
+    assert await store.load_profile("web:nobody", "web") == Profile("web:nobody", "web")
+    p = Profile("web:u1", "web", "de", "investor", GeoPoint(43.3, 5.4), 123.0)
+    await store.save_profile(p)
+    assert await store.load_profile("web:u1", "web") == p
+    await store.save_profile(Profile("web:u1", "web", "en"))
+    assert (await store.load_profile("web:u1", "web")).language == "en"
+
+
+async def test_turns_are_stored_once_and_read_back_whole(store) -> None:  # type: ignore[no-untyped-def]
+    assert await store.record_turn(_turn("web:m1")) is True
+    assert await store.record_turn(_turn("web:m1")) is False
+    got = await store.turn("web:m1")
+    assert got == _turn("web:m1")
+    assert await store.turn("web:missing") is None
+
+
+async def test_concurrent_records_of_one_turn_store_one(store) -> None:  # type: ignore[no-untyped-def]
+    results = await asyncio.gather(*(store.record_turn(_turn("web:m9")) for _ in range(5)))
+    assert sorted(results) == [False, False, False, False, True]
+
+
+async def test_recent_turns_newest_first(store) -> None:  # type: ignore[no-untyped-def]
+    for i in range(5):
+        await store.record_turn(_turn(f"web:m{i}", at=1000.0 + i))
+    await store.record_turn(_turn("web:other", user="web:u2", at=2000.0))
+    recent = await store.recent_turns("web:u1", 3)
+    assert [t.id for t in recent] == ["web:m4", "web:m3", "web:m2"]
+
+
+async def test_forget_erases_everything_of_one_person(store) -> None:  # type: ignore[no-untyped-def]
+    await store.save_profile(Profile("web:u1", "web", "fr"))
+    await store.record_turn(_turn("web:m1"))
+    await store.record_feedback("web:m1", "web:u1", 1, "merci")
+    await store.record_redirect("web:m1", "web:u1", "port", "https://port.example")
+    await store.record_turn(_turn("web:m2", user="web:u2"))
+    exported = await store.export("web:u1")
+    assert exported["profile"]["language"] == "fr"
+    assert [t["id"] for t in exported["turns"]] == ["web:m1"]
+    assert exported["feedback"][0]["comment"] == "merci"
+    assert exported["redirects"][0]["partner"] == "port"
+    assert await store.forget("web:u1") == 4
+    empty = await store.export("web:u1")
+    assert empty["profile"] is None and empty["turns"] == empty["feedback"] == empty["redirects"] == []
+    assert await store.turn("web:m2") is not None
+
+
+async def test_retention_purges_old_turns_only(store) -> None:  # type: ignore[no-untyped-def]
+    await store.record_turn(_turn("web:old", at=100.0))
+    await store.record_turn(_turn("web:new", at=5000.0))
+    assert await store.purge_turns_before(1000.0) == 1
+    assert await store.turn("web:old") is None and await store.turn("web:new") is not None
