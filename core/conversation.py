@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from .assistant import Assistant
 from .ports import Store
 from .text import words
-from .types import Answer, IncomingMessage, Profile, Turn
+from .types import Answer, IncomingMessage, Turn
 from .voice import Voice
 
 FORGET_COMMANDS = frozenset({"/forget", "/oublier", "/olvidar", "/dimentica", "/vergessen"})
@@ -98,7 +98,3 @@ class Conversation:
         latency = (self._clock() - started) * 1000.0
         await self._store.record_turn(Turn(turn_id, user, message.channel, message.text, answer, latency, now))
         return answer
-
-
-def fresh_profile(user_key: str, channel: str) -> Profile:
-    return Profile(user_key, channel)
