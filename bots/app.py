@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from genius_loci.config.settings import Settings
@@ -184,6 +184,17 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         await state.store.record_feedback(item_id, user_key, body.value, body.comment)
         return JSONResponse({"recorded": True})
 
+    @app.get("/go/{turn_id:path}")
+    async def follow_redirect(turn_id: str, request: Request) -> RedirectResponse:
+        """A tracked link to the partner an answer sends people on to: counted, then followed."""
+        state = service_of(request).state
+        turn = await state.store.turn(turn_id)
+        if turn is None or turn.answer.redirect is None:
+            raise ApiError(404, "no such answer, or it names no partner")
+        redirect = turn.answer.redirect
+        await state.store.record_redirect(turn.id, turn.user_key, redirect.partner, redirect.url)
+        return RedirectResponse(redirect.url, status_code=302)
+
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -221,6 +232,7 @@ async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Even
         if now - last_ingest >= settings.ingest_interval_minutes * 60:
             last_ingest = now
             report = await service.runtime.ingestor.run(service.runtime.sources)
+            await service.state.store.record_ingestion(report, time.time())
             log.info("sources re-synced", extra={"event": "ingest.done", **report.to_dict()})
 
 

@@ -8,6 +8,7 @@ import getpass
 import json
 import signal
 import sys
+import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,6 +98,12 @@ async def _ready(runtime: Runtime) -> None:
 async def _ingest(runtime: Runtime, args: argparse.Namespace) -> int:
     with console.progress_bar("embedding passages") as advance:
         report = await runtime.ingestor.run(runtime.sources, progress=advance)
+    state = build_state(runtime.settings)
+    try:
+        await state.migrate()
+        await state.store.record_ingestion(report, time.time())
+    finally:
+        await state.aclose()
     if args.json:
         console.out.print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

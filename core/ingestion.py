@@ -20,6 +20,7 @@ EMBED_BATCH = 16
 @dataclass(slots=True)
 class IngestReport:
     sources_ok: int = 0
+    ok_ids: list[str] = field(default_factory=list)
     sources_failed: dict[str, str] = field(default_factory=dict)
     added: int = 0
     updated: int = 0
@@ -66,6 +67,7 @@ class Ingestor:
                     raise LociError(f"no fetcher for sources of kind {source.kind!r}")
                 documents.extend(await fetcher.fetch(source))
                 report.sources_ok += 1
+                report.ok_ids.append(source.id)
             except LociError as exc:
                 report.sources_failed[source.id] = str(exc)
         known = await self._writer.fingerprints()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .types import (
     Document,
@@ -20,6 +20,9 @@ from .types import (
     Turn,
     Vector,
 )
+
+if TYPE_CHECKING:
+    from .ingestion import IngestReport
 
 
 class Embedder(Protocol):
@@ -109,6 +112,14 @@ class Store(Protocol):
     async def export(self, user_key: str) -> dict[str, Any]: ...
 
     async def purge_turns_before(self, cutoff: float) -> int: ...
+
+    async def record_ingestion(self, report: IngestReport, at: float) -> None:
+        """Keeps each source's last sync: when, whether it failed, and why."""
+        ...
+
+    async def ingestion_state(self) -> dict[str, tuple[float, str, str]]:
+        """Source id -> (last run, ``ok`` or ``failed``, detail)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from genius_loci.core.errors import ProviderError
+from genius_loci.core.ingestion import IngestReport
 from genius_loci.core.types import Answer, Citation, GeoPoint, Profile, Redirect, Turn
 
-from .schema import feedback, redirects, turns, users
+from .schema import feedback, ingestion_state, redirects, turns, users
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -136,6 +137,23 @@ class SqlStore:
                 data[name] = [dict(r._mapping) for r in rows]
         data["profile"] = data["profile"][0] if data["profile"] else None
         return data
+
+    async def record_ingestion(self, report: IngestReport, at: float) -> None:
+        rows = [{"source_id": s, "last_run_at": at, "status": "ok", "detail": ""} for s in report.ok_ids]
+        rows += [{"source_id": s, "last_run_at": at, "status": "failed", "detail": reason}
+                 for s, reason in report.sources_failed.items()]
+        if not rows:
+            return
+        stmt = self._insert(ingestion_state).values(rows)
+        stmt = stmt.on_conflict_do_update(index_elements=[ingestion_state.c.source_id], set_={
+            "last_run_at": stmt.excluded.last_run_at, "status": stmt.excluded.status, "detail": stmt.excluded.detail})
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def ingestion_state(self) -> dict[str, tuple[float, str, str]]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(ingestion_state))
+            return {r.source_id: (r.last_run_at, r.status, r.detail) for r in rows}
 
     async def purge_turns_before(self, cutoff: float) -> int:
         removed = 0

@@ -68,3 +68,11 @@ async def test_retention_purges_old_turns_only(store) -> None:  # type: ignore[n
     await store.record_turn(_turn("web:new", at=5000.0))
     assert await store.purge_turns_before(1000.0) == 1
     assert await store.turn("web:old") is None and await store.turn("web:new") is not None
+
+
+async def test_ingestion_state_keeps_the_last_run_of_each_source(store) -> None:  # type: ignore[no-untyped-def]
+    from genius_loci.core.ingestion import IngestReport
+
+    await store.record_ingestion(IngestReport(sources_ok=2, ok_ids=["a", "b"]), 100.0)
+    await store.record_ingestion(IngestReport(sources_ok=1, ok_ids=["a"], sources_failed={"b": "HTTP 500"}), 200.0)
+    assert await store.ingestion_state() == {"a": (200.0, "ok", ""), "b": (200.0, "failed", "HTTP 500")}

@@ -128,6 +128,19 @@ def test_forget_erases_the_session(server: tuple[str, subprocess.Popen[bytes]]) 
     assert r.status_code == 404
 
 
+def test_partner_link_is_counted_then_followed(server: tuple[str, subprocess.Popen[bytes]], data_dir: Path) -> None:
+    base, _ = server
+    httpx.post(f"{base}/api/ask", json={"session_id": "s-go", "text": "Where is the Mucem?", "message_id": "go1"},
+               timeout=30)
+    r = httpx.get(f"{base}/go/web:go1", follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"].startswith("https://")
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "state.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM redirects WHERE turn_id = 'web:go1'").fetchone()[0] == 1
+    assert httpx.get(f"{base}/go/web:nope", follow_redirects=False).status_code == 404
+
+
 def test_sigterm_stops_cleanly(server: tuple[str, subprocess.Popen[bytes]]) -> None:
     _, proc = server
     proc.send_signal(signal.SIGTERM)
