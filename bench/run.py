@@ -61,7 +61,7 @@ async def main(rounds: int, piaf_limit: int | None) -> dict[str, Any]:
                 default_language=voice.default_language, limit=piaf_limit)
         return result
     finally:
-        runtime.close()
+        await runtime.aclose()
 
 
 def show(result: dict[str, Any]) -> None:

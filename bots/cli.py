@@ -10,18 +10,21 @@ import signal
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from genius_loci.config.loader import load_partners, load_sources, parse_duration
 from genius_loci.config.settings import Settings, load_settings
 from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError
+from genius_loci.core.ingestion import IngestReport, SyncSchedule
 from genius_loci.core.render import as_plain_text
-from genius_loci.core.types import GeoPoint, IncomingMessage
+from genius_loci.core.types import GeoPoint, IncomingMessage, SourceSpec
 
 from . import console, logs
 from .bootstrap import Runtime, build_runtime, build_service
-from .state import build_state
+from .state import State, build_state
 from .worker import run_worker
 
 EXIT_USAGE = 2
@@ -42,8 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="build or refresh the index from the source registry")
     ingest.add_argument("--sources", type=Path, help="another source registry (YAML)")
+    ingest.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
+    ingest.add_argument("--since", metavar="DURATION", help="only sources not synced for this long (6h, 1d)")
+    ingest.add_argument("--dry-run", action="store_true", help="fetch and chunk, report, change nothing")
+    ingest.add_argument("--watch", action="store_true", help="keep running: re-sync each source at its refresh")
     ingest.add_argument("--rebuild", action="store_true", help="delete the index first")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    sources = sub.add_parser("sources", help="the source registry")
+    sources_sub = sources.add_subparsers(dest="action", required=True)
+    check = sources_sub.add_parser("check", help="validate the registry without fetching anything")
+    check.add_argument("--sources", type=Path, help="another source registry (YAML)")
 
     ask = sub.add_parser("ask", help="ask one question")
     ask.add_argument("question")
@@ -96,21 +108,66 @@ async def _ready(runtime: Runtime) -> None:
 
 
 async def _ingest(runtime: Runtime, args: argparse.Namespace) -> int:
-    with console.progress_bar("embedding passages") as advance:
-        report = await runtime.ingestor.run(runtime.sources, progress=advance)
+    sources = list(runtime.sources)
+    if args.source:
+        unknown = set(args.source) - {s.id for s in sources}
+        if unknown:
+            raise LociError(f"no source with id {', '.join(sorted(unknown))} in the registry")
+        sources = [s for s in sources if s.id in args.source]
     state = build_state(runtime.settings)
     try:
         await state.migrate()
-        await state.store.record_ingestion(report, time.time())
+        if args.watch:
+            return await _watch(runtime, state, sources)
+        if args.since:
+            cutoff = time.time() - parse_duration(args.since)
+            last = await state.store.ingestion_state()
+            sources = [s for s in sources if last.get(s.id, (0.0, "", ""))[0] < cutoff]
+        whole = not args.source and not args.since
+        with console.progress_bar("embedding passages") as advance:
+            report = await runtime.ingestor.run(sources, registry={s.id for s in runtime.sources} if whole else None,
+                                                dry_run=args.dry_run, progress=advance)
+        if not args.dry_run:
+            await state.store.record_ingestion(report, time.time())
     finally:
         await state.aclose()
-    if args.json:
-        console.out.print(json.dumps(report.to_dict(), ensure_ascii=False))
-    else:
-        console.err.print(console.ingest_table(report))
-        for source, reason in report.sources_failed.items():
-            console.err.print(f"[red]{source}[/]: {reason}")
+    _show_ingest(report, args.json)
     return EXIT_ERROR if report.sources_failed and not report.sources_ok else 0
+
+
+def _show_ingest(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        console.out.print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    console.err.print(console.ingest_table(report))
+    for source, reason in report.sources_failed.items():
+        console.err.print(f"[red]{source}[/]: {reason}")
+    for source, problems in report.problems.items():
+        for problem in problems[:5]:
+            console.err.print(f"[yellow]{source}[/]: {problem}")
+        if len(problems) > 5:
+            console.err.print(f"[yellow]{source}[/]: … and {len(problems) - 5} more")
+
+
+async def _watch(runtime: Runtime, state: State, sources: list[SourceSpec]) -> int:
+    """Re-syncs each source at its refresh interval until interrupted."""
+    schedule = SyncSchedule(runtime.ingestor, state.store, sources)
+    console.err.print(f"watching {len(sources)} sources (Ctrl-C to stop)")
+    while True:
+        report = await schedule.run_due(time.time())
+        if report is not None:
+            _show_ingest(report, as_json=False)
+        await asyncio.sleep(60)
+
+
+def _sources_check(settings: Settings, registry: Path | None) -> int:
+    path = registry or settings.config_path("sources")
+    partners = load_partners(settings.config_path("partners"))
+    specs = load_sources(path, {p.id for p in partners})
+    kinds = Counter(s.kind for s in specs)
+    console.out.print(f"{path}: {len(specs)} sources are valid ("
+                      + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")")
+    return 0
 
 
 async def _ask(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -218,6 +275,8 @@ async def _run(args: argparse.Namespace) -> int:
         return await _db_upgrade(settings)
     if args.command == "privacy":
         return await _privacy(settings, args)
+    if args.command == "sources":
+        return _sources_check(settings, args.sources)
     if args.command == "ingest" and args.rebuild and settings.index_path.exists():
         settings.index_path.unlink()
     runtime = build_runtime(settings, sources_file=getattr(args, "sources", None))
@@ -228,7 +287,7 @@ async def _run(args: argparse.Namespace) -> int:
             return await _ask(runtime, args)
         return await _eval_retrieval(runtime, args)
     finally:
-        runtime.close()
+        await runtime.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,12 +29,13 @@ def progress_bar(label: str) -> Iterator[ProgressCallback]:
 
 
 def ingest_table(report: IngestReport) -> Table:
-    table = Table(title="Ingestion")
-    for col in ("sources ok", "sources failed", "added", "updated", "unchanged", "removed", "chunks", "seconds"):
+    table = Table(title="Ingestion (dry run: nothing changed)" if report.dry_run else "Ingestion")
+    # sources: ok, failed, with no change; documents: added, updated, unchanged, removed, near-duplicates
+    for col in ("src ok", "failed", "same", "added", "updated", "same", "removed", "dupes", "chunks", "s"):
         table.add_column(col, justify="right")
-    table.add_row(str(report.sources_ok), str(len(report.sources_failed)), str(report.added),
-                  str(report.updated), str(report.unchanged), str(report.removed), str(report.chunks),
-                  f"{report.seconds:.1f}")
+    table.add_row(str(report.sources_ok), str(len(report.sources_failed)), str(report.sources_unchanged),
+                  str(report.added), str(report.updated), str(report.unchanged), str(report.removed),
+                  str(report.duplicates), str(report.chunks), f"{report.seconds:.1f}")
     return table
 
 

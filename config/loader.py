@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -67,17 +68,50 @@ class TerritoryModel(_Model):
     language_names: dict[str, dict[str, str]] = {}
 
 
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str) -> float:
+    """Seconds in ``30m``, ``6h``, ``1d``, ``2w``."""
+    match = _DURATION.match(value.strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a duration such as 30m, 6h, 1d or 1w")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
 class SourceModel(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    kind: Literal["file"]
+    kind: Literal["page", "sitemap", "feed", "pdf", "file", "opendata"]
     path: str | None = None
-    url: str = Field(pattern=r"^https?://")
+    url: str | None = Field(None, pattern=r"^https?://")
     owner: str | None = None
     audiences: list[str] = []
     languages: list[str] = []
     geo: GeoModel | None = None
+    refresh: str = "1d"
+    include: list[str] = []
+    exclude: list[str] = []
+    max_pages: int = Field(1000, ge=1, le=100_000)
+    mapping: dict[str, str | list[str]] = {}
 
     _aud = field_validator("audiences")(_check_audiences)
+
+    @field_validator("refresh")
+    @classmethod
+    def _refresh(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        for pattern in values:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +198,13 @@ def load_sources(path: Path, partner_ids: set[str]) -> tuple[SourceSpec, ...]:
             raise ConfigError(f"source {s.id!r} in {path}: owner {s.owner!r} is not a partner id")
         if s.kind == "file" and not s.path:
             raise ConfigError(f"source {s.id!r} in {path}: a file source needs a path")
-        location = str((path.parent / s.path).resolve()) if s.path else s.url
-        specs.append(SourceSpec(s.id, s.kind, location, s.url, s.owner, tuple(s.audiences), tuple(s.languages),
-                                GeoPoint(s.geo.lat, s.geo.lon) if s.geo else None))
+        if not s.path and not s.url:
+            raise ConfigError(f"source {s.id!r} in {path}: give a url (or a path for local files)")
+        if s.kind == "opendata" and "title" not in s.mapping:
+            raise ConfigError(f"source {s.id!r} in {path}: an opendata source needs mapping.title")
+        location = str((path.parent / s.path).resolve()) if s.path else str(s.url)
+        specs.append(SourceSpec(
+            s.id, s.kind, location, s.url or location, s.owner, tuple(s.audiences), tuple(s.languages),
+            GeoPoint(s.geo.lat, s.geo.lon) if s.geo else None, parse_duration(s.refresh), tuple(s.include),
+            tuple(s.exclude), s.max_pages, dict(s.mapping)))
     return tuple(specs)

@@ -50,11 +50,17 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(60.0, gt=0, description="A claimed message not finished by then is retried.")
     max_attempts: int = Field(5, ge=1, le=100, description="Claims before a message goes to the dead letter.")
 
+    # ingestion
+    fetch_per_host: int = Field(2, ge=1, le=64, description="Concurrent requests to one host.")
+    fetch_interval_seconds: float = Field(0.25, ge=0, description="Pause between two requests to one host.")
+    fetch_timeout_seconds: float = Field(15.0, gt=0)
+    fetch_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    chunk_chars: int = Field(1000, ge=200, le=8000)
+
     # server
     ask_timeout_seconds: float = Field(20.0, gt=0)
     max_body_bytes: int = Field(65_536, ge=1024)
     shutdown_grace_seconds: float = Field(10.0, ge=0)
-    ingest_interval_minutes: float = Field(1440.0, gt=0, description="How often `loci serve` re-syncs sources.")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
@@ -85,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def state_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'state.sqlite').resolve()}"
+
+    @property
+    def fetch_cache_path(self) -> Path:
+        return self.data_dir / "cache" / "fetch.sqlite"
 
     @property
     def queue_path(self) -> Path:

@@ -1,45 +1,37 @@
-"""Splitting documents into passages of a few paragraphs, each carrying the document's title."""
+"""Heading-aware chunking with langchain's text splitters: each chunk carries its section in its title."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from genius_loci.core.types import Document, Passage
 
-from .analysis import SENTENCE_END
+_HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 
 
-@dataclass(frozen=True, slots=True)
-class ParagraphChunker:
-    """Packs whole paragraphs up to ``max_chars``; a longer paragraph is cut between sentences."""
+class SectionChunker:
+    """Splits a document at its Markdown headings, then each section into pieces of about
+    ``chunk_chars`` characters (cut at paragraphs, then sentences, then words)."""
 
-    max_chars: int = 1200
+    def __init__(self, chunk_chars: int = 1000, overlap_chars: int = 100) -> None:
+        self._sections = MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True)
+        self._pieces = RecursiveCharacterTextSplitter(
+            chunk_size=chunk_chars, chunk_overlap=overlap_chars,
+            separators=["\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ", ""], keep_separator="end")
 
     def split(self, document: Document) -> list[Passage]:
-        pieces: list[str] = []
-        for para in re.split(r"\n\s*\n", document.text):
-            para = " ".join(para.split())
-            if not para:
-                continue
-            pieces.extend(self._cut(para) if len(para) > self.max_chars else [para])
-        chunks: list[str] = []
-        for piece in pieces:
-            if chunks and len(chunks[-1]) + 2 + len(piece) <= self.max_chars:
-                chunks[-1] = f"{chunks[-1]}\n\n{piece}"
-            else:
-                chunks.append(piece)
-        return [
-            Passage(f"{document.id}#{i}", document.id, document.title, text, document.url, document.language,
-                    document.owner, document.audiences, document.geo)
-            for i, text in enumerate(chunks)
-        ]
-
-    def _cut(self, paragraph: str) -> list[str]:
-        out: list[str] = []
-        for sentence in SENTENCE_END.split(paragraph):
-            if out and len(out[-1]) + 1 + len(sentence) <= self.max_chars:
-                out[-1] = f"{out[-1]} {sentence}"
-            else:
-                out.append(sentence[: self.max_chars])
-        return out
+        passages: list[Passage] = []
+        for section in self._sections.split_text(document.text):
+            headings = [section.metadata[k] for k in ("h1", "h2", "h3") if k in section.metadata]
+            headings = [h for h in headings if h.strip() and h.strip() != document.title.strip()]
+            title = " — ".join([document.title, *headings]) if document.title else " — ".join(headings)
+            body = re.sub(r"[ \t]+\n", "\n", section.page_content).strip()
+            for piece in self._pieces.split_text(body):
+                piece = piece.strip()
+                if piece:
+                    passages.append(Passage(
+                        f"{document.id}#{len(passages)}", document.id, title, piece, document.url,
+                        document.language, document.owner, document.audiences, document.geo, document.expires_at))
+        return passages

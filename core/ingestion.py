@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .dedupe import drop_near_duplicates
 from .errors import LociError
-from .ports import Chunker, Embedder, IndexWriter, ProgressCallback, SourceFetcher
+from .ports import Chunker, Embedder, Fetched, IndexWriter, ProgressCallback, SourceFetcher, Store
 from .types import Document, Passage, SourceSpec, Vector
 
-EMBED_BATCH = 16
+EMBED_BATCH = 64
+SOURCE_CONCURRENCY = 8
 
 
 @dataclass(slots=True)
@@ -22,12 +25,16 @@ class IngestReport:
     sources_ok: int = 0
     ok_ids: list[str] = field(default_factory=list)
     sources_failed: dict[str, str] = field(default_factory=dict)
+    sources_unchanged: int = 0
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    duplicates: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -40,70 +47,138 @@ def source_of(doc_id: str) -> str:
 
 def fingerprint(doc: Document) -> str:
     payload = json.dumps([doc.title, doc.text, doc.url, doc.language, doc.owner, list(doc.audiences),
-                          [doc.geo.lat, doc.geo.lon] if doc.geo else None], ensure_ascii=False)
+                          [doc.geo.lat, doc.geo.lon] if doc.geo else None, doc.expires_at], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 class Ingestor:
-    """Runs the source registry into the index; a failing source never stops the others and
-    never loses what was already indexed from it."""
+    """Runs sources into the index. A failing source never stops the others, and nothing already
+    indexed from it (or from a page of it that failed this time) is lost."""
 
     def __init__(self, *, fetchers: Mapping[str, SourceFetcher], chunker: Chunker, embedder: Embedder,
-                 writer: IndexWriter) -> None:
+                 writer: IndexWriter, source_concurrency: int = SOURCE_CONCURRENCY,
+                 embed_batch: int = EMBED_BATCH) -> None:
         self._fetchers = fetchers
         self._chunker = chunker
         self._embedder = embedder
         self._writer = writer
+        self._source_concurrency = source_concurrency
+        self._embed_batch = embed_batch
 
-    async def run(self, sources: Sequence[SourceSpec], *, prune: bool = True,
-                  progress: ProgressCallback | None = None) -> IngestReport:
+    async def run(self, sources: Sequence[SourceSpec], *, registry: Collection[str] | None = None,
+                  dry_run: bool = False, progress: ProgressCallback | None = None) -> IngestReport:
+        """Syncs ``sources``. With ``registry`` (every source id of the registry), documents of
+        sources no longer listed are removed too."""
         started = time.perf_counter()
-        report = IngestReport()
+        report = IngestReport(dry_run=dry_run)
+        slots = asyncio.Semaphore(self._source_concurrency)
+        results = await asyncio.gather(*(self._fetch(s, slots) for s in sources))
         documents: list[Document] = []
-        for source in sources:
-            fetcher = self._fetchers.get(source.kind)
-            try:
-                if fetcher is None:
-                    raise LociError(f"no fetcher for sources of kind {source.kind!r}")
-                documents.extend(await fetcher.fetch(source))
-                report.sources_ok += 1
-                report.ok_ids.append(source.id)
-            except LociError as exc:
-                report.sources_failed[source.id] = str(exc)
+        keep: set[str] = set()
+        for source, outcome in zip(sources, results, strict=True):
+            if isinstance(outcome, str):
+                report.sources_failed[source.id] = outcome
+                continue
+            report.sources_ok += 1
+            report.ok_ids.append(source.id)
+            documents.extend(outcome.documents)
+            keep |= outcome.keep
+            if outcome.problems:
+                report.problems[source.id] = list(outcome.problems)
+        documents, dropped = drop_near_duplicates(documents, (d.text for d in documents))
+        report.duplicates = len(dropped)
+
         known = await self._writer.fingerprints()
         changed = [d for d in documents if known.get(d.id) != fingerprint(d)]
         report.unchanged = len(documents) - len(changed)
-        await self._index(changed, known, report, progress)
-        if prune:
-            live = {d.id for d in documents}
-            keep_sources = set(report.sources_failed)
-            gone = [d for d in known if d not in live and source_of(d) not in keep_sources]
-            report.removed = await self._writer.remove_documents(gone)
-        report.seconds = time.perf_counter() - started
-        return report
+        changed_sources = {source_of(d.id) for d in changed}
+        live = {d.id for d in documents}
+        fetched_ok = set(report.ok_ids)
+        gone = [d for d in known if d not in live and d not in keep and (
+            source_of(d) in fetched_ok or (registry is not None and source_of(d) not in registry))]
+        changed_sources |= {source_of(d) for d in gone}
+        report.sources_unchanged = len(fetched_ok - changed_sources)
 
-    async def _index(self, docs: Sequence[Document], known: Mapping[str, str], report: IngestReport,
-                     progress: ProgressCallback | None) -> None:
-        chunked: list[tuple[Document, list[Passage]]] = [(d, self._chunker.split(d)) for d in docs]
-        total = sum(len(ps) for _, ps in chunked)
-        done = 0
-        if progress:
-            progress(0, total)
-        for doc, passages in chunked:
-            vectors: list[Vector] = []
-            for start in range(0, len(passages), EMBED_BATCH):
-                batch = passages[start:start + EMBED_BATCH]
-                vectors.extend(await self._embedder.embed([_embedding_text(p) for p in batch], role="passage"))
-                done += len(batch)
-                if progress:
-                    progress(done, total)
-            matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
-            await self._writer.replace_document(doc.id, fingerprint(doc), passages, matrix)
+        chunked = [(d, self._chunker.split(d)) for d in changed]
+        report.chunks = sum(len(ps) for _, ps in chunked)
+        for doc, _ in chunked:
             if doc.id in known:
                 report.updated += 1
             else:
                 report.added += 1
-            report.chunks += len(passages)
+        if dry_run:
+            report.removed = len(gone)
+        else:
+            await self._index(chunked, progress)
+            report.removed = await self._writer.remove_documents(gone)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def _fetch(self, source: SourceSpec, slots: asyncio.Semaphore) -> Fetched | str:
+        fetcher = self._fetchers.get(source.kind)
+        if fetcher is None:
+            return f"no fetcher for sources of kind {source.kind!r}"
+        async with slots:
+            try:
+                return await fetcher.fetch(source)
+            except LociError as exc:
+                return str(exc)
+
+    async def _index(self, chunked: list[tuple[Document, list[Passage]]], progress: ProgressCallback | None) -> None:
+        """Embeds in large batches across documents, then writes each document whole."""
+        total = sum(len(ps) for _, ps in chunked)
+        if progress:
+            progress(0, total)
+        pending: list[tuple[Document, list[Passage]]] = []
+        batch: list[Passage] = []
+        vectors: list[Vector] = []
+        done = 0
+        for doc, passages in chunked:
+            pending.append((doc, passages))
+            batch.extend(passages)
+            if len(batch) >= self._embed_batch:
+                vectors.append(await self._embedder.embed([_embedding_text(p) for p in batch], role="passage"))
+                done += len(batch)
+                batch = []
+                if progress:
+                    progress(done, total)
+                await self._write(pending, np.vstack(vectors))
+                pending, vectors = [], []
+        if batch:
+            vectors.append(await self._embedder.embed([_embedding_text(p) for p in batch], role="passage"))
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        if pending:
+            await self._write(pending, np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32))
+
+    async def _write(self, docs: list[tuple[Document, list[Passage]]], matrix: Vector) -> None:
+        row = 0
+        for doc, passages in docs:
+            await self._writer.replace_document(doc.id, fingerprint(doc), passages, matrix[row:row + len(passages)])
+            row += len(passages)
+
+
+class SyncSchedule:
+    """Re-syncs each source when its refresh interval has passed since its last run (``loci ingest
+    --watch``, and ``loci serve`` in the background); runs are recorded in the store."""
+
+    def __init__(self, ingestor: Ingestor, store: Store, sources: Sequence[SourceSpec]) -> None:
+        self._ingestor = ingestor
+        self._store = store
+        self._sources = sources
+
+    async def due(self, now: float) -> list[SourceSpec]:
+        last = await self._store.ingestion_state()
+        return [s for s in self._sources if now - last.get(s.id, (0.0, "", ""))[0] >= s.refresh_seconds]
+
+    async def run_due(self, now: float, progress: ProgressCallback | None = None) -> IngestReport | None:
+        due = await self.due(now)
+        if not due:
+            return None
+        report = await self._ingestor.run(due, progress=progress)
+        await self._store.record_ingestion(report, now)
+        return report
 
 
 def _embedding_text(passage: Passage) -> str:

@@ -76,10 +76,23 @@ class Chunker(Protocol):
     def split(self, document: Document) -> list[Passage]: ...
 
 
-class SourceFetcher(Protocol):
-    """Reads the documents a source currently holds."""
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What a source holds now.
 
-    async def fetch(self, source: SourceSpec) -> list[Document]: ...
+    ``keep`` names documents that could not be fetched this time (a page that timed out): what is
+    indexed from them stays. ``problems`` are per-item errors, for the report.
+    """
+
+    documents: list[Document]
+    keep: frozenset[str] = frozenset()
+    problems: tuple[str, ...] = ()
+
+
+class SourceFetcher(Protocol):
+    """Reads the documents a source currently holds; raises ``SourceError`` when it cannot at all."""
+
+    async def fetch(self, source: SourceSpec) -> Fetched: ...
 
 
 ProgressCallback = Callable[[int, int], None]

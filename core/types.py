@@ -67,7 +67,11 @@ class IncomingMessage:
 
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
-    """One entry of the source registry (``sources.yaml``)."""
+    """One entry of the source registry (``sources.yaml``).
+
+    ``location`` is what is fetched (a URL, or a local path for ``file`` sources); ``url`` is the
+    public link cited for it. ``mapping`` names the fields of open-data records.
+    """
 
     id: str
     kind: str
@@ -77,11 +81,19 @@ class SourceSpec:
     audiences: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     geo: GeoPoint | None = None
+    refresh_seconds: float = 86400.0
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_pages: int = 1000
+    mapping: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A whole document fetched from a source, before chunking."""
+    """A whole document fetched from a source, before chunking. ``text`` may hold Markdown headings.
+
+    ``expires_at`` (unix time) is the end of an event or offer: from then on it is not retrieved.
+    """
 
     id: str
     title: str
@@ -91,6 +103,7 @@ class Document:
     owner: str | None = None
     audiences: tuple[str, ...] = ()
     geo: GeoPoint | None = None
+    expires_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +119,20 @@ class Passage:
     owner: str | None = None
     audiences: tuple[str, ...] = ()
     geo: GeoPoint | None = None
+    expires_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Hard constraints on a search; empty tuples mean "no constraint"."""
+    """Hard constraints on a search; empty tuples mean "no constraint".
+
+    ``active_at`` (unix time) excludes passages that expired before it; None means "now".
+    """
 
     audiences: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
+    active_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchReques
 
 from ..analysis import terms
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS passages (
     audiences TEXT NOT NULL,
     lat REAL,
     lon REAL,
+    expires_at REAL,
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
@@ -57,6 +59,7 @@ class EmbeddedIndex:
         self._passages: list[Passage] = []
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._rowids = np.zeros(0, dtype=np.int64)
+        self._expires = np.zeros(0, dtype=np.float64)
         self._by_rowid: dict[int, int] = {}
 
     def _check_meta(self, embedder_name: str, dim: int) -> None:
@@ -83,11 +86,11 @@ class EmbeddedIndex:
                 for passage, vector in zip(passages, vectors, strict=True):
                     cur = self._db.execute(
                         "INSERT INTO passages (id, doc_id, title, text, url, language, owner, audiences, lat, "
-                        "lon, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "lon, expires_at, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (passage.id, doc_id, passage.title, passage.text, passage.url, passage.language,
                          passage.owner, json.dumps(list(passage.audiences)),
                          passage.geo.lat if passage.geo else None, passage.geo.lon if passage.geo else None,
-                         np.asarray(vector, dtype=np.float32).tobytes()))
+                         passage.expires_at, np.asarray(vector, dtype=np.float32).tobytes()))
                     analysed = " ".join(terms(f"{passage.title}\n{passage.text}", passage.language))
                     self._db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
                                      (cur.lastrowid, analysed))
@@ -152,7 +155,8 @@ class EmbeddedIndex:
             if not self._passages:
                 return []
             scores = self._matrix @ np.asarray(vector, dtype=np.float32)
-            if filters != Filters():
+            scores = np.where(self._expires > _now(filters), scores, -np.inf)
+            if (filters.audiences, filters.languages, filters.owners) != ((), (), ()):
                 mask = np.array([_matches(p, filters) for p in self._passages], dtype=bool)
                 scores = np.where(mask, scores, -np.inf)
             k = min(k, len(scores))
@@ -165,14 +169,15 @@ class EmbeddedIndex:
         if self._loaded:
             return
         rows = self._db.execute(
-            "SELECT rowid, id, doc_id, title, text, url, language, owner, audiences, lat, lon, vector "
+            "SELECT rowid, id, doc_id, title, text, url, language, owner, audiences, lat, lon, expires_at, vector "
             "FROM passages ORDER BY rowid").fetchall()
         self._passages = [
             Passage(r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(json.loads(r[8])),
-                    GeoPoint(r[9], r[10]) if r[9] is not None else None) for r in rows]
+                    GeoPoint(r[9], r[10]) if r[9] is not None else None, r[11]) for r in rows]
         self._rowids = np.array([r[0] for r in rows], dtype=np.int64)
         self._by_rowid = {int(r): i for i, r in enumerate(self._rowids)}
-        self._matrix = (np.vstack([np.frombuffer(r[11], dtype=np.float32) for r in rows])
+        self._expires = np.array([r[11] if r[11] is not None else np.inf for r in rows], dtype=np.float64)
+        self._matrix = (np.vstack([np.frombuffer(r[12], dtype=np.float32) for r in rows])
                         if rows else np.zeros((0, self._dim), dtype=np.float32))
         self._loaded = True
 
@@ -186,9 +191,13 @@ def _matches(p: Passage, f: Filters) -> bool:
             and (not f.audiences or bool(set(p.audiences) & set(f.audiences))))
 
 
-def _sql_filters(f: Filters) -> tuple[str, list[str]]:
-    clauses: list[str] = []
-    params: list[str] = []
+def _now(f: Filters) -> float:
+    return f.active_at if f.active_at is not None else time.time()
+
+
+def _sql_filters(f: Filters) -> tuple[str, list[object]]:
+    clauses: list[str] = ["(p.expires_at IS NULL OR p.expires_at > ?)"]
+    params: list[object] = [_now(f)]
     if f.languages:
         clauses.append(f"p.language IN ({','.join('?' * len(f.languages))})")
         params.extend(f.languages)

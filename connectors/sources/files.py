@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from genius_loci.core.errors import SourceError
+from genius_loci.core.ports import Fetched
 from genius_loci.core.types import Document, SourceSpec
 
 
@@ -15,8 +16,8 @@ class FileFetcher:
     def __init__(self, default_language: str) -> None:
         self._default_language = default_language
 
-    async def fetch(self, source: SourceSpec) -> list[Document]:
-        return await asyncio.to_thread(self._read, source)
+    async def fetch(self, source: SourceSpec) -> Fetched:
+        return Fetched(await asyncio.to_thread(self._read, source))
 
     def _read(self, source: SourceSpec) -> list[Document]:
         path = Path(source.location)

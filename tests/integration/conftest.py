@@ -23,4 +23,4 @@ def runtime(data_dir: Path) -> Iterator[Runtime]:
     report = asyncio.run(rt.ensure_index())
     assert report is not None and report.sources_ok >= 60 and not report.sources_failed
     yield rt
-    rt.close()
+    asyncio.run(rt.aclose())

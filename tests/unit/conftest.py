@@ -7,7 +7,7 @@ import pytest
 
 from genius_loci.config.loader import load_partners, load_territory
 from genius_loci.connectors.answerers.extractive import ExtractiveAnswerer
-from genius_loci.connectors.chunking import ParagraphChunker
+from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.core.assistant import AnswerPolicy, Assistant
 from genius_loci.core.geo import Gazetteer
@@ -32,7 +32,7 @@ DOCS = [
 
 async def build_index(path: Path | str, embedder: HashEmbedder) -> EmbeddedIndex:
     index = EmbeddedIndex(path, embedder_name=embedder.name, dim=embedder.dim)
-    chunker = ParagraphChunker()
+    chunker = SectionChunker()
     for doc in DOCS:
         passages = chunker.split(doc)
         vectors = await embedder.embed([f"{p.title}\n{p.text}" for p in passages], role="passage")

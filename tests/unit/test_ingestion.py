@@ -1,12 +1,13 @@
 from dataclasses import replace
 from pathlib import Path
 
-from genius_loci.connectors.chunking import ParagraphChunker
+from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.sources.files import FileFetcher
 from genius_loci.core.errors import SourceError
 from genius_loci.core.ingestion import Ingestor
+from genius_loci.core.ports import Fetched
 from genius_loci.core.types import Document, SourceSpec
 from tests.fakes import HashEmbedder
 
@@ -17,11 +18,11 @@ class DictFetcher:
     def __init__(self) -> None:
         self.docs: dict[str, list[Document] | Exception] = {}
 
-    async def fetch(self, source: SourceSpec) -> list[Document]:
+    async def fetch(self, source: SourceSpec) -> Fetched:
         value = self.docs[source.id]
         if isinstance(value, Exception):
             raise value
-        return value
+        return Fetched(value)
 
 
 def _doc(sid: str, text: str) -> Document:
@@ -37,7 +38,7 @@ async def test_unchanged_content_is_not_reembedded_and_vanished_content_removed(
     embedder = CachedEmbedder(inner, tmp_path / "cache.sqlite")
     index = EmbeddedIndex(tmp_path / "index.sqlite", embedder_name=inner.name, dim=inner.dim)
     fetcher = DictFetcher()
-    ingestor = Ingestor(fetchers={"dict": fetcher}, chunker=ParagraphChunker(), embedder=embedder, writer=index)
+    ingestor = Ingestor(fetchers={"dict": fetcher}, chunker=SectionChunker(), embedder=embedder, writer=index)
     fetcher.docs = {"a": [_doc("a", "Alpha text about ports.")], "b": [_doc("b", "Beta text about beaches.")]}
     sources = [_spec("a"), _spec("b")]
 
@@ -59,7 +60,9 @@ async def test_unchanged_content_is_not_reembedded_and_vanished_content_removed(
     fourth = await ingestor.run(sources)
     assert fourth.sources_failed == {"b": "host down"} and fourth.removed == 0
     assert set(await index.fingerprints()) == {"a", "b"}
-    fifth = await ingestor.run([_spec("a")])
+    sixth = await ingestor.run([_spec("a")])  # a run of one source leaves the others alone
+    assert sixth.removed == 0
+    fifth = await ingestor.run([_spec("a")], registry={"a"})  # b is no longer in the registry
     assert fifth.removed == 1
     assert set(await index.fingerprints()) == {"a"}
 
@@ -69,7 +72,7 @@ async def test_unknown_kind_and_missing_file_are_reported_per_source(tmp_path: P
     index = EmbeddedIndex(":memory:", embedder_name=inner.name, dim=inner.dim)
     good = tmp_path / "good.md"
     good.write_text("# Good title\n\nSome body text.\n", encoding="utf-8")
-    ingestor = Ingestor(fetchers={"file": FileFetcher("fr")}, chunker=ParagraphChunker(), embedder=inner,
+    ingestor = Ingestor(fetchers={"file": FileFetcher("fr")}, chunker=SectionChunker(), embedder=inner,
                         writer=index)
     specs = [SourceSpec("good", "file", str(good), "https://g.example", languages=("en",)),
              SourceSpec("gone", "file", str(tmp_path / "gone.md"), "https://x.example"),
@@ -83,14 +86,18 @@ async def test_unknown_kind_and_missing_file_are_reported_per_source(tmp_path: P
     assert set(hits) == {"good"}
 
 
-def test_chunker_keeps_title_and_cuts_long_paragraphs() -> None:
+def test_chunker_carries_sections_into_titles_and_cuts_long_sections() -> None:
     long_para = " ".join(f"Sentence number {i} is here." for i in range(200))
-    doc = Document("d", "Title", f"Short intro.\n\n{long_para}", "https://d.example", "en")
-    passages = ParagraphChunker(max_chars=500).split(doc)
-    assert len(passages) > 5
+    text = f"# Title\n\nShort intro.\n\n## Opening hours\n\nOpen daily.\n\n## History\n\n{long_para}"
+    doc = Document("d", "Title", text, "https://d.example", "en", expires_at=123.0)
+    passages = SectionChunker(chunk_chars=500, overlap_chars=50).split(doc)
+    assert passages[0].title == "Title" and passages[0].text == "Short intro."
+    assert passages[1].title == "Title — Opening hours" and passages[1].text == "Open daily."
+    history = passages[2:]
+    assert len(history) > 5 and all(p.title == "Title — History" for p in history)
     assert all(len(p.text) <= 500 for p in passages)
-    assert all(p.title == "Title" and p.doc_id == "d" for p in passages)
-    assert [p.id for p in passages[:2]] == ["d#0", "d#1"]
+    assert all(p.text.endswith(".") for p in history)  # cut between sentences
+    assert [p.id for p in passages[:2]] == ["d#0", "d#1"] and {p.expires_at for p in passages} == {123.0}
 
 
 def test_embedding_cache_survives_reopening(tmp_path: Path) -> None:
