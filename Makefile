@@ -36,6 +36,7 @@ test: lint typecheck unit
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.state
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

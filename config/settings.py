@@ -121,5 +121,5 @@ def describe_validation_error(exc: ValidationError, *, env_prefix: str = "", whe
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"])
         name = f"{env_prefix}{field.upper()} ({field})" if env_prefix else field
-        lines.append(f"invalid setting {name}{where}: {err['msg']}")
+        lines.append(f"invalid {name}{where}: {err['msg']}")
     return "; ".join(lines)

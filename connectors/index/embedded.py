@@ -125,6 +125,12 @@ class EmbeddedIndex:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
 
+    def passages(self, limit: int) -> list[Passage]:
+        """The first ``limit`` passages, in insertion order (samples for benchmarks and checks)."""
+        with self._lock:
+            self._ensure_loaded()
+            return self._passages[:limit]
+
     def languages(self) -> set[str]:
         with self._lock:
             return {lang for (lang,) in self._db.execute("SELECT DISTINCT language FROM passages")}

@@ -126,3 +126,24 @@ def test_eval_rejects_a_malformed_file(tmp_path: Path) -> None:
     proc = run(tmp_path, "eval", "retrieval", "--corpus", str(bad), "--queries", str(tmp_path / "q.jsonl"),
                "--qrels", str(tmp_path / "r.tsv"))
     assert proc.returncode == 1 and "line 2: not JSON" in proc.stderr
+
+
+def test_ingest_one_source_dry_run(runtime: Runtime, data_dir: Path) -> None:
+    proc = run(data_dir, "ingest", "--source", "agenda", "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["dry_run"] is True and report["ok_ids"] == ["agenda"]
+    assert report["removed"] == 0  # other sources are left alone
+    unknown = run(data_dir, "ingest", "--source", "nope")
+    assert unknown.returncode == 1 and "no source with id nope" in unknown.stderr
+
+
+def test_sources_check(tmp_path: Path) -> None:
+    ok = run(tmp_path, "sources", "check", "--sources", str(Path(__file__).resolve().parents[2] / "config"
+                                                              / "sources.example.yaml"))
+    assert ok.returncode == 0 and "500 sources are valid" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {id: x, kind: sitemap, url: 'ftp://nope', refresh: soon}\n")
+    proc = run(tmp_path, "sources", "check", "--sources", str(bad))
+    assert proc.returncode == 1
+    assert "url" in proc.stderr and "'soon' is not a duration" in proc.stderr and "Traceback" not in proc.stderr
