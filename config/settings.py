@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     search_k: int = Field(8, ge=1, le=100)
     answer_passages: int = Field(3, ge=1, le=10)
     answerer: Literal["extractive"] = "extractive"
+    reranker: Literal["linear", "none"] = Field("linear", description="Reorder fused candidates with the model.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     log_format: Literal["json", "text"] = "json"
 
@@ -79,6 +80,10 @@ class Settings(BaseSettings):
         explicit = {"territory": self.territory_file, "partners": self.partners_file,
                     "sources": self.sources_file}[name]
         return explicit or self.config_dir / f"{name}.yaml"
+
+    @property
+    def reranker_path(self) -> Path:
+        return self.config_dir / "reranker.json"
 
     @property
     def index_path(self) -> Path:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import statistics
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -39,3 +41,47 @@ class RetrievalTally:
 def report(n_queries: int, tallies: Mapping[str, RetrievalTally]) -> dict[str, object]:
     """The public JSON shape of ``loci eval retrieval --json``."""
     return {"n_queries": n_queries, "methods": {m: t.summary() for m, t in tallies.items()}}
+
+
+def normalise(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form for gold-answer matching (SQuAD style)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = re.sub(r"[^\w\s]", " ", plain)
+    plain = re.sub(r"\b(le|la|les|l|un|une|des|du|de|d|the|a|an)\b", " ", plain)
+    return " ".join(plain.split())
+
+
+@dataclass(slots=True)
+class AnswerTally:
+    """Accumulates one answerer's results question by question."""
+
+    n: int = 0
+    contained: int = 0
+    answered: int = 0
+    cited_validly: int = 0
+    language_ok: int = 0
+    abstained: int = 0
+    milliseconds: list[float] = field(default_factory=list)
+
+    def add(self, *, text: str, status: str, citation_numbers: Sequence[int], n_citations: int, language: str,
+            expected_language: str, gold: Sequence[str], ms: float) -> None:
+        self.n += 1
+        self.milliseconds.append(ms)
+        self.language_ok += language == expected_language
+        if status == "abstained":
+            self.abstained += 1
+        if status != "answered":
+            return
+        self.answered += 1
+        body = normalise(text)
+        self.contained += any(normalise(g) and normalise(g) in body for g in gold)
+        self.cited_validly += bool(citation_numbers) and all(1 <= c <= n_citations for c in citation_numbers)
+
+    def summary(self) -> dict[str, float]:
+        n = max(1, self.n)
+        return {"gold_contained": round(self.contained / n, 4),
+                "citation_valid": round(self.cited_validly / max(1, self.answered), 4),
+                "language_match": round(self.language_ok / n, 4),
+                "abstain_rate": round(self.abstained / n, 4),
+                "ms_per_question": round(statistics.fmean(self.milliseconds), 2) if self.milliseconds else 0.0}

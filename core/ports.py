@@ -62,6 +62,12 @@ class LanguageDetector(Protocol):
     def detect(self, text: str) -> LanguageGuess | None: ...
 
 
+class Reranker(Protocol):
+    """Reorders a question's fused candidates, best first."""
+
+    async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit]: ...
+
+
 class Answerer(Protocol):
     """Writes an answer from numbered passages: ``[n]`` refers to ``hits[n-1]``."""
 

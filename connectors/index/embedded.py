@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS passages (
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (terms, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab (passages_fts, 'row');
 """
 
 
@@ -131,13 +133,24 @@ class EmbeddedIndex:
             self._ensure_loaded()
             return self._passages[:limit]
 
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """In how many passages each (analysed) term occurs: the inverse document frequency's input."""
+        unique = list(dict.fromkeys(terms))
+        if not unique:
+            return {}
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT term, doc FROM passages_vocab WHERE term IN ({','.join('?' * len(unique))})", unique)
+            return dict(rows.fetchall())
+
     def languages(self) -> set[str]:
         with self._lock:
             return {lang for (lang,) in self._db.execute("SELECT DISTINCT language FROM passages")}
 
     async def search(self, request: SearchRequest) -> list[Hit]:
         if request.method == "bm25":
-            return self._keyword(request)
+            # SQLite releases the interpreter while it searches: run it beside the query embedding
+            return await asyncio.to_thread(self._keyword, request)
         if request.vector is None:
             raise ValueError("a dense search needs a vector")
         return self._dense(request.vector, request.k, request.filters)

