@@ -144,7 +144,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         answerer=ExtractiveAnswerer(voice, embedder),
         detector=detector,
         router=Router(partners, territory.agency),
-        gazetteer=Gazetteer(territory.places, territory.aliases),
+        gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside),
         bbox=territory.bbox,
         voice=voice,
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,

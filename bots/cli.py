@@ -20,7 +20,7 @@ from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError
 from genius_loci.core.ingestion import IngestReport, SyncSchedule
 from genius_loci.core.render import as_plain_text
-from genius_loci.core.types import GeoPoint, IncomingMessage, SourceSpec
+from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, SourceSpec
 
 from . import console, logs
 from .bootstrap import Runtime, build_assistant, build_runtime, build_service
@@ -37,6 +37,29 @@ def _geo(value: str) -> GeoPoint:
         return GeoPoint(lat, lon)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected LAT,LON (e.g. 43.2951,5.3740), got {value!r}") from exc
+
+
+def _filters(value: str) -> Filters:
+    keys = {"audience": "audiences", "language": "languages", "owner": "owners"}
+    fields: dict[str, tuple[str, ...]] = {}
+    for part in filter(None, value.split(",")):
+        key, _, values = part.partition("=")
+        if key not in keys or not values:
+            raise argparse.ArgumentTypeError(f"expected audience=…, language=… or owner=…, got {part!r}")
+        fields[keys[key]] = tuple(values.split("|"))
+    return Filters(audiences=fields.get("audiences", ()), languages=fields.get("languages", ()),
+                   owners=fields.get("owners", ()))
+
+
+def _located(value: str) -> tuple[GeoPoint, float | None]:
+    parts = value.split(",")
+    if len(parts) not in (2, 3):
+        raise argparse.ArgumentTypeError(f"expected LAT,LON or LAT,LON,KM, got {value!r}")
+    point = _geo(",".join(parts[:2]))
+    try:
+        return point, float(parts[2]) if len(parts) == 3 else None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a radius in km: {parts[2]!r}") from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     retr.add_argument("--queries", type=Path, required=True)
     retr.add_argument("--qrels", type=Path, required=True)
     retr.add_argument("--limit", type=int, help="only the first N queries")
+    retr.add_argument("--filters", type=_filters, default=Filters(), metavar="K=V,...",
+                      help="audience=tourist,language=fr,owner=port (repeat a key with |: audience=tourist|student)")
+    retr.add_argument("--location", type=_located, metavar="LAT,LON[,KM]",
+                      help="search around this point (within KM when given)")
     retr.add_argument("--json", action="store_true")
     answers = ev_sub.add_parser("answers", help="answer quality on BEIR-format questions that carry gold answers")
     answers.add_argument("--corpus", type=Path, required=True)
@@ -262,7 +289,7 @@ async def _eval_retrieval(runtime: Runtime, args: argparse.Namespace) -> int:
     with console.progress_bar("embedding corpus (cached)") as advance:
         model = LinearModel.load(runtime.settings.reranker_path) if runtime.settings.reranker == "linear" else None
         result = await evaluate_retrieval(data, embedder=runtime.embedder, detector=runtime.detector,
-                                          reranker_model=model,
+                                          reranker_model=model, filters=args.filters, location=args.location,
                                           languages=voice.languages, default_language=voice.default_language,
                                           limit=args.limit, progress=advance)
     if args.json:

@@ -7,7 +7,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from genius_loci.core.evaluation import AnswerTally, RetrievalTally, report
 from genius_loci.core.language import choose_language
 from genius_loci.core.ports import LanguageDetector, ProgressCallback
 from genius_loci.core.retrieval.hybrid import HybridRetriever
-from genius_loci.core.types import IncomingMessage, Passage, Query
+from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, Passage, Query
 
 CANDIDATES = 50
 
@@ -97,9 +97,14 @@ async def build_eval_index(data: BeirSet, *, embedder: CachedEmbedder, detector:
 
 async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detector: LanguageDetector,
                              languages: tuple[str, ...], default_language: str, limit: int | None = None,
-                             reranker_model: LinearModel | None = None,
+                             reranker_model: LinearModel | None = None, filters: Filters = Filters(),
+                             location: tuple[GeoPoint, float | None] | None = None,
                              progress: ProgressCallback | None = None) -> dict[str, object]:
-    """Scores bm25, dense and hybrid (fusion, then the reranker when a model is given) query by query."""
+    """Scores bm25, dense and hybrid (fusion, then the reranker when a model is given) query by query.
+
+    ``filters`` and ``location`` (a point and an optional radius) apply to every query; a query line
+    may also carry its own ``language``, ``audience`` and ``location`` ([lat, lon] or [lat, lon, km]).
+    """
     index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
                                    default_language=default_language, progress=progress)
     reranker = LinearReranker(reranker_model, index) if reranker_model is not None else None
@@ -107,14 +112,16 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
     tallies = {m: RetrievalTally() for m in ("bm25", "dense", "hybrid")}
     queries = data.queries[:limit] if limit else data.queries
     for q in queries:
-        choice = choose_language(q["text"], detector, languages, default_language)
-        query = Query(q["text"], choice.language)
+        query = _query(q, detector, languages, default_language, location)
         relevant = data.qrels[q["_id"]]
+        f = filters
+        if query.radius_km is not None and query.geo is not None:
+            f = replace(filters, near=query.geo, radius_km=query.radius_km)
         t0 = time.perf_counter()
-        bm25 = await retriever.bm25(query, CANDIDATES)
+        bm25 = await retriever.bm25(query, CANDIDATES, f)
         t1 = time.perf_counter()
         vector = await retriever.embed_query(query)
-        dense = await retriever.dense(vector, CANDIDATES)
+        dense = await retriever.dense(vector, CANDIDATES, f)
         t3 = time.perf_counter()
         fused = (await retriever.rerank(query, retriever.fuse(query, bm25, dense)))[:10]
         t4 = time.perf_counter()
@@ -123,6 +130,19 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
         tallies["hybrid"].add([h.passage.id for h in fused], relevant, (t4 - t0) * 1000)
     index.close()
     return report(len(queries), tallies)
+
+
+def _query(q: dict[str, Any], detector: LanguageDetector, languages: tuple[str, ...], default_language: str,
+           location: tuple[GeoPoint, float | None] | None) -> Query:
+    language = q.get("language") or choose_language(q["text"], detector, languages, default_language).language
+    query = Query(q["text"], str(language), audience=q.get("audience"))
+    own = q.get("location")
+    if own:
+        return replace(query, geo=GeoPoint(float(own[0]), float(own[1])), from_user=True,
+                       radius_km=float(own[2]) if len(own) > 2 else None)
+    if location is not None:
+        return replace(query, geo=location[0], from_user=True, radius_km=location[1])
+    return query
 
 
 async def evaluate_answers(data: BeirSet, *, assistant_for: Callable[[EmbeddedIndex], Assistant],

@@ -19,7 +19,8 @@ from genius_loci.core.voice import Voice
 from .settings import describe_validation_error
 
 VOICE_KEYS = (
-    "intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words", "forgotten")
+    "intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words", "forgotten", "outside",
+    "distance")
 
 
 class _Model(BaseModel):
@@ -63,6 +64,7 @@ class TerritoryModel(_Model):
     default_language: str
     bbox: tuple[float, float, float, float]
     gazetteer: str
+    outside_places: str | None = None
     aliases: dict[str, str] = {}
     voice: dict[str, Any]
     language_names: dict[str, dict[str, str]] = {}
@@ -124,6 +126,7 @@ class Territory:
     bbox: BoundingBox
     places: tuple[Place, ...]
     aliases: dict[str, str]
+    outside: tuple[Place, ...] = ()
 
 
 def _read_yaml(path: Path) -> Any:
@@ -158,15 +161,16 @@ def load_territory(path: Path) -> Territory:
         phrases[lang] = {k: str(v) for k, v in table.items()}
     voice = Voice(phrases, t.default_language, str(t.voice.get("unsupported_language", "")), t.language_names)
     places = load_gazetteer(path.parent / t.gazetteer)
+    outside = load_gazetteer(path.parent / t.outside_places) if t.outside_places else ()
     agency = Partner("agency", t.agency.name, t.agency.url, default_for=tuple(AUDIENCES))
-    return Territory(t.name, agency, voice, BoundingBox(*t.bbox), places, dict(t.aliases))
+    return Territory(t.name, agency, voice, BoundingBox(*t.bbox), places, dict(t.aliases), outside)
 
 
 def load_gazetteer(path: Path) -> tuple[Place, ...]:
     try:
         with path.open(encoding="utf-8", newline="") as fh:
-            return tuple(Place(r["name"], GeoPoint(float(r["lat"]), float(r["lon"])), r["insee"])
-                         for r in csv.DictReader(fh))
+            return tuple(Place(r["name"], GeoPoint(float(r["lat"]), float(r["lon"])), r.get("insee", ""),
+                               int(r.get("population") or 0)) for r in csv.DictReader(fh))
     except (OSError, KeyError, ValueError) as exc:
         raise ConfigError(f"cannot read the gazetteer {path}: {exc}") from exc
 

@@ -14,7 +14,7 @@ from .retrieval.confidence import ConfidenceModel
 from .retrieval.hybrid import HybridRetriever
 from .routing import Router
 from .text import has_words
-from .types import Answer, IncomingMessage, Query
+from .types import Answer, Hit, IncomingMessage, Query
 from .understanding import understand
 from .voice import Voice
 
@@ -69,11 +69,13 @@ class Assistant:
                                  message.language_hint)
         if not choice.supported:
             return self._reject(voice.unsupported_language, choice.language, started)
-        query = understand(message, choice.language, self._gazetteer, self._bbox)
+        query = self.understand(message, choice.language)
         timings["understand"] = _ms(started)
+        if query.outside is not None:  # "Que visiter à Lyon ?": say it is not here, do not answer about here
+            return self._outside(query, timings, started)
 
         t = time.perf_counter()
-        hits = await self._retriever.hybrid(query, self._policy.search_k)
+        hits = await self.search(query)
         confidence = self._confidence(hits)
         timings["retrieve"] = _ms(t)
 
@@ -87,10 +89,39 @@ class Assistant:
         timings["compose"] = _ms(t)
         if not citations:
             return self._abstain(query, confidence, timings, started)
+        body = self._with_distance(body, query, cited)
         redirect = self._router.for_answer(query, cited)
         timings["total"] = _ms(started)
         return Answer(body, query.language, confidence, "answered", citations, redirect, draft.answerer,
                       timings, query.audience)
+
+    def understand(self, message: IncomingMessage, language: str | None = None) -> Query:
+        """What the assistant makes of a message: language (detected unless given), audience, place."""
+        if language is None:
+            language = choose_language(message.text, self._detector, self._voice.languages,
+                                       self._voice.default_language, message.language_hint).language
+        return understand(message, language, self._gazetteer, self._bbox)
+
+    async def search(self, query: Query, k: int | None = None) -> list[Hit]:
+        """The passages the assistant would answer from, best first."""
+        return await self._retriever.hybrid(query, k or self._policy.search_k)
+
+    def _with_distance(self, body: str, query: Query, cited: list[Hit]) -> str:
+        """Says how far the first cited place is, when the person shared where they are."""
+        geo = cited[0].passage.geo if cited else None
+        if not query.from_user or query.geo is None or geo is None:
+            return body
+        km = query.geo.distance_km(geo)
+        text = f"{km:.1f}" if query.language == "en" else f"{km:.1f}".replace(".", ",")
+        return f"{body}\n{self._voice.say('distance', query.language, km=text)}"
+
+    def _outside(self, query: Query, timings: dict[str, float], started: float) -> Answer:
+        assert query.outside is not None
+        redirect = self._router.for_question(query)
+        text = self._voice.say("outside", query.language, place=query.outside.name, partner=redirect.name,
+                               url=redirect.url)
+        timings["total"] = _ms(started)
+        return Answer(text, query.language, 1.0, "abstained", (), redirect, "none", timings, query.audience)
 
     def _abstain(self, query: Query, confidence: float, timings: dict[str, float], started: float) -> Answer:
         redirect = self._router.for_question(query)

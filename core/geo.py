@@ -24,7 +24,9 @@ class BoundingBox:
 class Gazetteer:
     """Resolves commune names and aliases, with or without accents, to places."""
 
-    def __init__(self, places: Iterable[Place], aliases: Mapping[str, str] | None = None) -> None:
+    def __init__(self, places: Iterable[Place], aliases: Mapping[str, str] | None = None,
+                 outside: Iterable[Place] = ()) -> None:
+        self._outside = _Names({fold(p.name): p for p in outside})
         self._by_name: dict[str, Place] = {}
         for place in places:
             self._by_name[fold(place.name)] = place
@@ -33,20 +35,33 @@ class Gazetteer:
             if found is None:
                 raise ValueError(f"alias {alias!r} points at unknown place {target!r}")
             self._by_name.setdefault(fold(alias), found)
-        # longest names first, so "Aix-en-Provence" wins over "Aix"
-        names = sorted(self._by_name, key=len, reverse=True)
-        self._pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b") if names else None
+        self._names = _Names(self._by_name)
 
     def __len__(self) -> int:
         return len({p.code or p.name for p in self._by_name.values()})
 
     def find(self, text: str) -> Place | None:
-        """The first place named in ``text``, or None."""
-        if self._pattern is None:
-            return None
-        match = self._pattern.search(fold(text))
-        return self._by_name[match.group(1)] if match else None
+        """The first place of the territory named in ``text``, or None."""
+        return self._names.find(text)
+
+    def find_outside(self, text: str) -> Place | None:
+        """A well-known place outside the territory named in ``text``, or None."""
+        return self._outside.find(text)
 
     def nearest(self, point: GeoPoint) -> Place | None:
         places = {p.name: p for p in self._by_name.values()}.values()
         return min(places, key=lambda p: p.geo.distance_km(point), default=None)
+
+
+class _Names:
+    def __init__(self, by_name: Mapping[str, Place]) -> None:
+        self._by_name = dict(by_name)
+        # longest names first, so "Aix-en-Provence" wins over "Aix"
+        names = sorted(self._by_name, key=len, reverse=True)
+        self._pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b") if names else None
+
+    def find(self, text: str) -> Place | None:
+        if self._pattern is None:
+            return None
+        match = self._pattern.search(fold(text))
+        return self._by_name[match.group(1)] if match else None

@@ -48,6 +48,7 @@ class Place:
     name: str
     geo: GeoPoint
     code: str = ""
+    population: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,8 @@ class Filters:
     languages: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
     active_at: float | None = None
+    near: GeoPoint | None = None
+    radius_km: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,10 @@ class Query:
     audience: str | None = None
     place: Place | None = None
     geo: GeoPoint | None = None
+    geo_scale_km: float = 3.0  # how fast the nearness boost fades with distance
+    from_user: bool = False  # geo is where the person is (a shared location), not a place they named
+    radius_km: float | None = None  # only passages this close to geo ("within 5 km", "near me")
+    outside: Place | None = None  # a place outside the territory that the question names
 
 
 @dataclass(frozen=True, slots=True)

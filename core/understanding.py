@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import replace
+
 from .geo import BoundingBox, Gazetteer
-from .text import words
+from .text import fold, words
 from .types import IncomingMessage, Query
 
 TIE_ORDER = ("student", "investor", "resident", "tourist")
@@ -44,14 +48,44 @@ def infer_audience(text: str) -> str | None:
 
 def understand(message: IncomingMessage, language: str, gazetteer: Gazetteer,
                bbox: BoundingBox) -> Query:
-    """Builds the query: the audience given or inferred, a place named in the text, and the point
-    to search around: the shared location when it lies in the territory.
+    """Builds the query: the audience given or inferred, the place named in the text, and the point
+    to search around with how fast nearness fades.
 
-    A named place is not turned into a search point: the text already names it for both
-    retrievers, and a commune's centre misleads for a city the size of Marseille.
+    A shared location (in the territory) is the point, fading over 3 km; "near me", "à moins de
+    2 km" make it a hard radius. A named commune is the point otherwise, fading with the commune's
+    size (a few km for Cassis, tens of km for Marseille, where the name alone says little).
     """
     text = message.text.strip()
     audience = message.audience or infer_audience(text)
     place = gazetteer.find(text)
-    geo = message.location if message.location is not None and bbox.contains(message.location) else None
-    return Query(text=text, language=language, audience=audience, place=place, geo=geo)
+    tokens = set(words(text))
+    # "from Paris", "depuis Lyon": a journey here, not a question about elsewhere
+    outside = gazetteer.find_outside(text) if place is None and not tokens & JOURNEY_WORDS else None
+    query = Query(text=text, language=language, audience=audience, place=place, outside=outside)
+    if message.location is not None and bbox.contains(message.location):
+        return replace(query, geo=message.location, from_user=True, radius_km=asked_radius(text))
+    if place is not None:
+        return replace(query, geo=place.geo, geo_scale_km=2.0 + 4.0 * math.sqrt(place.population / 10_000))
+    return query
+
+
+JOURNEY_WORDS = frozenset("""depuis venir aller rejoindre trajet from get reach travel come coming journey desde
+    venir llegar ir viaje dalla dal venire arrivare viaggio von aus kommen fahren reise anreise train tgv vol flight
+    avion plane bus car route road distance km""".split())
+NEAR_WORDS = frozenset("""pres proche proches autour alentours near nearby nearest closest close around cerca
+    cercano cercana vicino vicini vicina naehe nahe nachste nachsten umgebung""".split())
+NEAR_PHRASES = ("pres d ici", "plus proche", "near me", "near here", "close to me", "cerca de mi", "mas cercano",
+                "vicino a me", "piu vicino", "in der nahe")
+DEFAULT_NEAR_KM = 5.0
+_KM = re.compile(r"(\d+(?:[.,]\d+)?)\s*km\b")
+
+
+def asked_radius(text: str) -> float | None:
+    """The radius a question asks for: "within 2 km" -> 2; "near me" -> 5; otherwise None."""
+    folded = fold(text)
+    match = _KM.search(folded)
+    if match:
+        return float(match.group(1).replace(",", "."))
+    if any(p in folded for p in NEAR_PHRASES) or set(words(text)) & NEAR_WORDS:
+        return DEFAULT_NEAR_KM
+    return None

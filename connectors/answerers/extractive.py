@@ -17,7 +17,7 @@ from genius_loci.core.voice import Voice
 
 from ..analysis import sentences, terms
 
-SAME_LANGUAGE_MARGIN = 0.6  # a passage in the user's language is preferred if it scores this close
+SAME_LANGUAGE_MARGIN = 0.75  # score units: a passage in the user's language this close to the best is preferred
 FIRST_PASSAGE_PRIOR = 0.1  # sentences of the best passage win unless another is clearly better
 
 
@@ -44,7 +44,7 @@ class ExtractiveAnswerer:
         if not hits:
             return []
         best = hits[0].score
-        close = [i for i, h in enumerate(hits, start=1) if h.score >= SAME_LANGUAGE_MARGIN * best]
+        close = [i for i, h in enumerate(hits, start=1) if best - h.score <= SAME_LANGUAGE_MARGIN]
         same = [i for i in close if hits[i - 1].passage.language == query.language]
         ordered = same + [i for i in close if i not in same]
         return ordered[: self._max_passages]

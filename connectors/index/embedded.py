@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sqlite3
 import threading
 import time
@@ -62,6 +63,8 @@ class EmbeddedIndex:
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._rowids = np.zeros(0, dtype=np.int64)
         self._expires = np.zeros(0, dtype=np.float64)
+        self._lat = np.zeros(0, dtype=np.float64)
+        self._lon = np.zeros(0, dtype=np.float64)
         self._by_rowid: dict[int, int] = {}
 
     def _check_meta(self, embedder_name: str, dim: int) -> None:
@@ -166,7 +169,12 @@ class EmbeddedIndex:
             rows = self._db.execute(
                 "SELECT f.rowid, bm25(passages_fts) AS s FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
                 f"WHERE passages_fts MATCH ? {where} ORDER BY s LIMIT ?", (match, *params, request.k)).fetchall()
-            return [Hit(self._passages[self._by_rowid[r]], -s, {"bm25": -s}) for r, s in rows]
+            hits = [Hit(self._passages[self._by_rowid[r]], -s, {"bm25": -s}) for r, s in rows]
+        f = request.filters
+        if f.near is not None and f.radius_km is not None:
+            near, radius = f.near, f.radius_km
+            hits = [h for h in hits if h.passage.geo is not None and h.passage.geo.distance_km(near) <= radius]
+        return hits
 
     def _dense(self, vector: Vector, k: int, filters: Filters) -> list[Hit]:
         with self._lock:
@@ -175,6 +183,9 @@ class EmbeddedIndex:
                 return []
             scores = self._matrix @ np.asarray(vector, dtype=np.float32)
             scores = np.where(self._expires > _now(filters), scores, -np.inf)
+            if filters.near is not None and filters.radius_km is not None:
+                scores = np.where(_haversine_km(self._lat, self._lon, filters.near) <= filters.radius_km, scores,
+                                  -np.inf)
             if (filters.audiences, filters.languages, filters.owners) != ((), (), ()):
                 mask = np.array([_matches(p, filters) for p in self._passages], dtype=bool)
                 scores = np.where(mask, scores, -np.inf)
@@ -196,6 +207,8 @@ class EmbeddedIndex:
         self._rowids = np.array([r[0] for r in rows], dtype=np.int64)
         self._by_rowid = {int(r): i for i, r in enumerate(self._rowids)}
         self._expires = np.array([r[11] if r[11] is not None else np.inf for r in rows], dtype=np.float64)
+        self._lat = np.array([r[9] if r[9] is not None else np.nan for r in rows], dtype=np.float64)
+        self._lon = np.array([r[10] if r[10] is not None else np.nan for r in rows], dtype=np.float64)
         self._matrix = (np.vstack([np.frombuffer(r[12], dtype=np.float32) for r in rows])
                         if rows else np.zeros((0, self._dim), dtype=np.float32))
         self._loaded = True
@@ -214,9 +227,23 @@ def _now(f: Filters) -> float:
     return f.active_at if f.active_at is not None else time.time()
 
 
+def _haversine_km(lat: np.ndarray, lon: np.ndarray, point: GeoPoint) -> np.ndarray:
+    p1, p2 = np.radians(lat), math.radians(point.lat)
+    a = (np.sin((p2 - p1) / 2) ** 2
+         + np.cos(p1) * math.cos(p2) * np.sin(np.radians(point.lon - lon) / 2) ** 2)
+    with np.errstate(invalid="ignore"):
+        distance = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+    return np.where(np.isnan(distance), np.inf, distance)
+
+
 def _sql_filters(f: Filters) -> tuple[str, list[object]]:
     clauses: list[str] = ["(p.expires_at IS NULL OR p.expires_at > ?)"]
     params: list[object] = [_now(f)]
+    if f.near is not None and f.radius_km is not None:  # a bounding box in SQL; the exact circle after
+        dlat = f.radius_km / 111.0
+        dlon = f.radius_km / (111.0 * max(0.1, math.cos(math.radians(f.near.lat))))
+        clauses.append("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?")
+        params.extend([f.near.lat - dlat, f.near.lat + dlat, f.near.lon - dlon, f.near.lon + dlon])
     if f.languages:
         clauses.append(f"p.language IN ({','.join('?' * len(f.languages))})")
         params.extend(f.languages)

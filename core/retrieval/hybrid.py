@@ -10,8 +10,8 @@ from ..ports import Embedder, Index, Reranker
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
 from .fusion import weighted_zscore
 
-GEO_BOOST = 0.5  # z-score units added to a passage at the very point searched around
-GEO_SCALE_KM = 5.0
+GEO_BOOST_USER = 0.6  # z-score units added to a passage at the very point where the person is
+GEO_BOOST_PLACE = 0.3  # ... at the centre of the commune the question names
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,8 @@ class HybridRetriever:
 
     async def hybrid(self, query: Query, k: int, filters: Filters = Filters(),
                      vector: Vector | None = None) -> list[Hit]:
+        if query.radius_km is not None and query.geo is not None:
+            filters = replace(filters, near=query.geo, radius_km=query.radius_km)
         # the keyword search runs while the question is embedded: both wait outside the interpreter
         if vector is None:
             bm25, embedded = await asyncio.gather(self.bm25(query, self._candidates, filters),
@@ -87,10 +89,11 @@ class HybridRetriever:
 
 def _boost_near(hits: list[Hit], query: Query) -> list[Hit]:
     assert query.geo is not None
+    weight = GEO_BOOST_USER if query.from_user else GEO_BOOST_PLACE
     boosted = []
     for hit in hits:
         geo = hit.passage.geo
-        bonus = 0.0 if geo is None else GEO_BOOST * math.exp(-query.geo.distance_km(geo) / GEO_SCALE_KM)
+        bonus = 0.0 if geo is None else weight * math.exp(-query.geo.distance_km(geo) / query.geo_scale_km)
         boosted.append(replace(hit, score=hit.score + bonus))
     boosted.sort(key=lambda h: -h.score)
     return boosted
