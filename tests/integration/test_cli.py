@@ -147,3 +147,21 @@ def test_sources_check(tmp_path: Path) -> None:
     proc = run(tmp_path, "sources", "check", "--sources", str(bad))
     assert proc.returncode == 1
     assert "url" in proc.stderr and "'soon' is not a duration" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_eval_answers_json_contract(runtime: Runtime, data_dir: Path, tmp_path: Path) -> None:
+    corpus, _, _, _ = _beir(tmp_path, runtime)
+    queries = tmp_path / "with_answers.jsonl"
+    rows = [{"_id": "a1", "text": "En quelle année Paul Cézanne est-il né ?", "answers": ["1839"]},
+            {"_id": "a2", "text": "When was the Calanques National Park created?", "answers": ["2012"]},
+            {"_id": "a3", "text": "What is the capital of Australia?", "answers": ["Canberra"], "language": "en"},
+            {"_id": "a4", "text": "No gold answer here", "answers": []}]
+    queries.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    proc = run(data_dir, "eval", "answers", "--corpus", str(corpus), "--queries", str(queries), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["n_questions"] == 3
+    m = result["answerers"]["extractive"]
+    assert set(m) == {"gold_contained", "citation_valid", "language_match", "abstain_rate", "ms_per_question"}
+    assert abs(m["gold_contained"] - 2 / 3) < 1e-3 and abs(m["abstain_rate"] - 1 / 3) < 1e-3
+    assert m["citation_valid"] == 1.0 and m["language_match"] == 1.0
