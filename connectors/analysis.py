@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import Stemmer
+
+from genius_loci.core.text import fold
 
 STEMMER_NAMES = {"fr": "french", "en": "english", "es": "spanish", "it": "italian", "de": "german",
                  "pt": "portuguese", "nl": "dutch"}
@@ -29,11 +30,6 @@ _STOPWORDS = {
 STOPWORDS = {lang: frozenset(ws.split()) for lang, ws in _STOPWORDS.items()}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=16)

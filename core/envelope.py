@@ -6,6 +6,7 @@ The raw platform payload is not carried: the queue keeps only what answering and
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,25 +49,28 @@ class Reply:
     answer: Answer
 
 
+def answer_record(a: Answer) -> dict[str, Any]:
+    """An answer as JSON-ready values, with its citations' passage ids (the outbox and the store keep this)."""
+    return {"text": a.text, "language": a.language, "confidence": a.confidence, "status": a.status,
+            "citations": [[c.n, c.title, c.url, c.passage_id] for c in a.citations],
+            "redirect": [a.redirect.partner, a.redirect.name, a.redirect.url] if a.redirect else None,
+            "answerer": a.answerer, "timings_ms": dict(a.timings_ms), "audience": a.audience}
+
+
+def answer_from_record(a: Mapping[str, Any]) -> Answer:
+    return Answer(a["text"], a["language"], a["confidence"], a["status"], tuple(Citation(*c) for c in a["citations"]),
+                  Redirect(*a["redirect"]) if a["redirect"] else None, a["answerer"], a["timings_ms"],
+                  a.get("audience"))
+
+
 def reply_to_payload(reply: Reply) -> str:
-    a = reply.answer
-    return json.dumps({
-        "turn_id": reply.turn_id, "channel": reply.channel, "user_key": reply.user_key, "reply_to": reply.reply_to,
-        "answer": {"text": a.text, "language": a.language, "confidence": a.confidence, "status": a.status,
-                   "citations": [[c.n, c.title, c.url, c.passage_id] for c in a.citations],
-                   "redirect": [a.redirect.partner, a.redirect.name, a.redirect.url] if a.redirect else None,
-                   "answerer": a.answerer, "timings_ms": dict(a.timings_ms), "audience": a.audience},
-    }, ensure_ascii=False)
+    return json.dumps({"turn_id": reply.turn_id, "channel": reply.channel, "user_key": reply.user_key,
+                       "reply_to": reply.reply_to, "answer": answer_record(reply.answer)}, ensure_ascii=False)
 
 
 def reply_from_payload(payload: str) -> Reply:
     try:
         d: dict[str, Any] = json.loads(payload)
-        a = d["answer"]
-        answer = Answer(a["text"], a["language"], a["confidence"], a["status"],
-                        tuple(Citation(*c) for c in a["citations"]),
-                        Redirect(*a["redirect"]) if a["redirect"] else None, a["answerer"], a["timings_ms"],
-                        a.get("audience"))
-        return Reply(d["turn_id"], d["channel"], d["user_key"], d["reply_to"], answer)
+        return Reply(d["turn_id"], d["channel"], d["user_key"], d["reply_to"], answer_from_record(d["answer"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise LociError(f"unreadable outbox payload: {exc}") from exc

@@ -32,27 +32,13 @@ class InboxWorker:
 
     async def run_once(self) -> bool:
         """Answers one message if there is one; True when it did some work."""
-        item = await self._inbox.claim(self._lease)
-        if item is None:
-            return False
-        try:
-            await self._process(item)
-        except asyncio.CancelledError:
-            await asyncio.shield(self._inbox.release(item.id))
-            raise
-        except Exception as exc:  # any failure is recorded on the item (retry, then dead letter), not lost
-            reason = f"{type(exc).__name__}: {exc}"
-            retried = await self._inbox.retry(item.id, reason)
-            log.warning("message failed", extra={"event": "inbox.failed", "item": item.id, "user": item.user_key,
-                                                 "attempts": item.attempts, "dead": not retried, "reason": reason})
-        return True
+        return await work_on_one(self._inbox, self._lease, self._process, "inbox")
 
     async def _process(self, item: QueueItem) -> None:
         message = message_from_payload(item.payload)
         answer = await self._conversation.handle(message, item.id)
         reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer)
         await self._outbox.put(QueueItem(item.id, message.user_id, reply_to_payload(reply)))
-        await self._inbox.ack(item.id)
         log.info("message answered", extra={"event": "inbox.answered", "item": item.id, "user": item.user_key,
                                             "status": answer.status, "confidence": round(answer.confidence, 3)})
 
@@ -72,29 +58,39 @@ class OutboxDispatcher:
         self._idle = idle_seconds
 
     async def run_once(self) -> bool:
-        item = await self._outbox.claim(self._lease)
-        if item is None:
-            return False
-        try:
-            reply = reply_from_payload(item.payload)
-            sender = self._senders.get(reply.channel)
-            if sender is None:
-                raise LociError(f"no sender for channel {reply.channel!r}")
-            await sender.send(item)
-        except asyncio.CancelledError:
-            await asyncio.shield(self._outbox.release(item.id))
-            raise
-        except Exception as exc:  # recorded on the item: retried with backoff, then dead-lettered
-            reason = f"{type(exc).__name__}: {exc}"
-            retried = await self._outbox.retry(item.id, reason)
-            log.warning("reply not delivered", extra={"event": "outbox.failed", "item": item.id,
-                                                      "user": item.user_key, "dead": not retried, "reason": reason})
-            return True
-        await self._outbox.ack(item.id)
-        return True
+        return await work_on_one(self._outbox, self._lease, self._send, "outbox")
+
+    async def _send(self, item: QueueItem) -> None:
+        reply = reply_from_payload(item.payload)
+        sender = self._senders.get(reply.channel)
+        if sender is None:
+            raise LociError(f"no sender for channel {reply.channel!r}")
+        await sender.send(item)
 
     async def run(self, stop: asyncio.Event) -> None:
         await run_until(stop, self.run_once, self._idle, "outbox")
+
+
+async def work_on_one(queue: Queue, lease: float, work: Callable[[QueueItem], Awaitable[None]], name: str) -> bool:
+    """Claims one item and works on it: acknowledged when the work is done, given back at once if the
+    worker is cancelled, retried with backoff (then dead-lettered) with the reason when the work fails.
+    Returns whether there was an item."""
+    item = await queue.claim(lease)
+    if item is None:
+        return False
+    try:
+        await work(item)
+    except asyncio.CancelledError:
+        await asyncio.shield(queue.release(item.id))
+        raise
+    except Exception as exc:  # recorded on the item, never lost
+        reason = f"{type(exc).__name__}: {exc}"
+        retried = await queue.retry(item.id, reason)
+        log.warning("work failed", extra={"event": f"{name}.failed", "item": item.id, "user": item.user_key,
+                                          "attempts": item.attempts, "dead": not retried, "reason": reason})
+        return True
+    await queue.ack(item.id)
+    return True
 
 
 async def run_until(stop: asyncio.Event, step: Callable[[], Awaitable[bool]], idle: float, queue: str) -> None:

@@ -12,9 +12,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from genius_loci.core.envelope import answer_from_record, answer_record
 from genius_loci.core.errors import ProviderError
 from genius_loci.core.ingestion import IngestReport
-from genius_loci.core.types import Answer, Citation, GeoPoint, Profile, Redirect, Turn
+from genius_loci.core.types import Answer, GeoPoint, Profile, Turn
 
 from .schema import feedback, ingestion_state, redirects, turns, users
 
@@ -32,21 +33,19 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def _answer_columns(answer: Answer) -> dict[str, Any]:
-    return {
-        "answer": answer.text, "language": answer.language, "status": answer.status,
-        "confidence": answer.confidence, "answerer": answer.answerer, "audience": answer.audience,
-        "citations": json.dumps([[c.n, c.title, c.url, c.passage_id] for c in answer.citations], ensure_ascii=False),
-        "redirect": json.dumps([answer.redirect.partner, answer.redirect.name, answer.redirect.url],
-                               ensure_ascii=False) if answer.redirect else None,
-        "timings": json.dumps(dict(answer.timings_ms)),
-    }
+    r = answer_record(answer)
+    return {"answer": r["text"], "language": r["language"], "status": r["status"], "confidence": r["confidence"],
+            "answerer": r["answerer"], "audience": r["audience"],
+            "citations": json.dumps(r["citations"], ensure_ascii=False),
+            "redirect": json.dumps(r["redirect"], ensure_ascii=False) if r["redirect"] else None,
+            "timings": json.dumps(r["timings_ms"])}
 
 
 def _turn(row: Any) -> Turn:
-    redirect = Redirect(*json.loads(row.redirect)) if row.redirect else None
-    answer = Answer(row.answer, row.language, row.confidence, row.status,
-                    tuple(Citation(*c) for c in json.loads(row.citations)), redirect, row.answerer,
-                    json.loads(row.timings), row.audience)
+    answer = answer_from_record({
+        "text": row.answer, "language": row.language, "confidence": row.confidence, "status": row.status,
+        "citations": json.loads(row.citations), "redirect": json.loads(row.redirect) if row.redirect else None,
+        "answerer": row.answerer, "timings_ms": json.loads(row.timings), "audience": row.audience})
     return Turn(row.id, row.user_key, row.channel, row.question, answer, row.latency_ms, row.created_at)
 
 

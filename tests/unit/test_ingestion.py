@@ -60,10 +60,10 @@ async def test_unchanged_content_is_not_reembedded_and_vanished_content_removed(
     fourth = await ingestor.run(sources)
     assert fourth.sources_failed == {"b": "host down"} and fourth.removed == 0
     assert set(await index.fingerprints()) == {"a", "b"}
-    sixth = await ingestor.run([_spec("a")])  # a run of one source leaves the others alone
-    assert sixth.removed == 0
-    fifth = await ingestor.run([_spec("a")], registry={"a"})  # b is no longer in the registry
-    assert fifth.removed == 1
+    only_a = await ingestor.run([_spec("a")])  # a run of one source leaves the others alone
+    assert only_a.removed == 0
+    b_unlisted = await ingestor.run([_spec("a")], registry={"a"})  # b is no longer in the registry
+    assert b_unlisted.removed == 1
     assert set(await index.fingerprints()) == {"a"}
 
 
