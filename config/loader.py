@@ -20,7 +20,7 @@ from .settings import describe_validation_error
 
 VOICE_KEYS = (
     "intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words", "forgotten", "outside",
-    "distance")
+    "distance", "abusive", "medical", "legal", "off_topic")
 
 
 class _Model(BaseModel):

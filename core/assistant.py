@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .answering.citations import resolve_citations
 from .geo import BoundingBox, Gazetteer
+from .guardrails import declined
 from .language import choose_language
 from .ports import Answerer, LanguageDetector
 from .retrieval.confidence import ConfidenceModel
@@ -69,6 +70,10 @@ class Assistant:
                                  message.language_hint)
         if not choice.supported:
             return self._reject(voice.unsupported_language, choice.language, started)
+        reason = declined(text)
+        if reason is not None:  # abuse, medical or legal advice, an unrelated task: the agency's polite word
+            return Answer(voice.say(reason, choice.language), choice.language, 1.0, "declined", (), None, "none",
+                          {"total": _ms(started)}, message.audience)
         query = self.understand(message, choice.language)
         timings["understand"] = _ms(started)
         if query.outside is not None:  # "Que visiter à Lyon ?": say it is not here, do not answer about here

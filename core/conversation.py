@@ -77,7 +77,7 @@ class Conversation:
                 and now - profile.location_at <= self._policy.location_ttl_seconds:
             location = profile.location
         recent = await self._store.recent_turns(user, self._policy.turns)
-        previous = next((t.question for t in recent if t.answer.status != "rejected"), None)
+        previous = next((t.question for t in recent if t.answer.status not in ("rejected", "declined")), None)
         enriched = replace(
             message,
             text=rewrite_follow_up(message.text, previous),

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 AUDIENCES: tuple[str, ...] = ("tourist", "investor", "resident", "student")
 Role = Literal["query", "passage"]
-Status = Literal["answered", "abstained", "rejected"]
+Status = Literal["answered", "abstained", "declined", "rejected"]
 Method = Literal["bm25", "dense"]
 Vector = NDArray[np.float32]
 
