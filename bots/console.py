@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from genius_loci.core.ingestion import IngestReport
 from genius_loci.core.ports import ProgressCallback
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def live_preview() -> Iterator[Callable[[str], None]]:
+    """Shows pieces of text as they arrive (dimmed), then clears them for the final answer. On a
+    terminal only: piped output gets the final answer alone."""
+    if not out.is_terminal:
+        yield lambda _: None
+        return
+    text = Text(style="dim")
+    with Live(text, console=out, transient=True, refresh_per_second=12) as live:
+        def show(piece: str) -> None:
+            text.append(piece)
+            live.update(text)
+
+        yield show
 
 
 @contextmanager
@@ -54,11 +72,13 @@ def retrieval_table(result: dict[str, object]) -> Table:
 def answers_table(result: dict[str, object]) -> Table:
     table = Table(title=f"Answers to {result['n_questions']} questions")
     table.add_column("answerer")
-    for col in ("gold contained", "citations valid", "language match", "abstained", "ms/question"):
+    for col in ("gold contained", "citations valid", "language match", "abstained", "fell back", "mean ms",
+                "median ms", "p95 ms"):
         table.add_column(col, justify="right")
     answerers = result["answerers"]
     assert isinstance(answerers, dict)
     for name, m in answerers.items():
         table.add_row(name, *(f"{m[k]:.3f}" for k in ("gold_contained", "citation_valid", "language_match",
-                                                       "abstain_rate")), f"{m['ms_per_question']:.0f}")
+                                                       "abstain_rate", "fallback_rate")),
+                      *(f"{m[k]:.0f}" for k in ("ms_per_question", "ms_median", "ms_p95")))
     return table

@@ -168,7 +168,8 @@ async def evaluate_answers(data: BeirSet, *, assistants_for: Mapping[str, Callab
             markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
             tally.add(text=answer.text, status=answer.status, citation_numbers=markers,
                       n_citations=len(answer.citations), language=answer.language, expected_language=str(expected),
-                      gold=list(q["answers"]), ms=ms)
+                      gold=list(q["answers"]), ms=ms, fell_back=answer.answerer not in {name, "none"}
+                      and not answer.answerer.startswith(f"{name}:"))
         results[name] = tally.summary()
     index.close()
     return {"n_questions": len(questions), "answerers": results}

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = Field(8.0, gt=0, description="Beyond it the extractive answer is given.")
     llm_max_tokens: int = Field(400, ge=16, le=4096)
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of rate-limited or failed calls, with backoff.")
     llm_local: bool = Field(False, description="Serve the bundled local model (loci models install) on loopback.")
     reranker: Literal["linear", "none"] = Field("linear", description="Reorder fused candidates with the model.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"

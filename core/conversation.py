@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from .assistant import Assistant
+from .metrics import Metrics
 from .ports import Store
 from .text import words
 from .types import Answer, IncomingMessage, Turn
@@ -49,8 +50,10 @@ class Conversation:
     """Wraps the assistant with what a person said before and what the assistant knows of them."""
 
     def __init__(self, assistant: Assistant, store: Store, voice: Voice, erase: Eraser,
-                 policy: MemoryPolicy = MemoryPolicy(), clock: Callable[[], float] = time.time) -> None:
+                 policy: MemoryPolicy = MemoryPolicy(), clock: Callable[[], float] = time.time,
+                 metrics: Metrics | None = None) -> None:
         self._assistant = assistant
+        self._metrics = metrics or Metrics()
         self._store = store
         self._voice = voice
         self._erase = erase
@@ -97,4 +100,7 @@ class Conversation:
             ))
         latency = (self._clock() - started) * 1000.0
         await self._store.record_turn(Turn(turn_id, user, message.channel, message.text, answer, latency, now))
+        self._metrics.count("loci_answers_total", channel=message.channel, status=answer.status,
+                            answerer=answer.answerer)
+        self._metrics.observe("loci_answer_seconds", latency / 1000.0, channel=message.channel)
         return answer

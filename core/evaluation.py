@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .metrics import quantile
+
 CUTOFFS = (1, 5, 10)
 MRR_CUTOFF = 10
 
@@ -62,10 +64,12 @@ class AnswerTally:
     cited_validly: int = 0
     language_ok: int = 0
     abstained: int = 0
+    fell_back: int = 0
     milliseconds: list[float] = field(default_factory=list)
 
     def add(self, *, text: str, status: str, citation_numbers: Sequence[int], n_citations: int, language: str,
-            expected_language: str, gold: Sequence[str], ms: float) -> None:
+            expected_language: str, gold: Sequence[str], ms: float, fell_back: bool = False) -> None:
+        """``fell_back``: another answerer than the one evaluated wrote the answer (the model failed)."""
         self.n += 1
         self.milliseconds.append(ms)
         self.language_ok += language == expected_language
@@ -74,6 +78,7 @@ class AnswerTally:
         if status != "answered":
             return
         self.answered += 1
+        self.fell_back += fell_back
         body = normalise(text)
         self.contained += any(normalise(g) and normalise(g) in body for g in gold)
         self.cited_validly += bool(citation_numbers) and all(1 <= c <= n_citations for c in citation_numbers)
@@ -84,4 +89,7 @@ class AnswerTally:
                 "citation_valid": round(self.cited_validly / max(1, self.answered), 4),
                 "language_match": round(self.language_ok / n, 4),
                 "abstain_rate": round(self.abstained / n, 4),
-                "ms_per_question": round(statistics.fmean(self.milliseconds), 2) if self.milliseconds else 0.0}
+                "fallback_rate": round(self.fell_back / max(1, self.answered), 4),
+                "ms_per_question": round(statistics.fmean(self.milliseconds), 2) if self.milliseconds else 0.0,
+                "ms_median": round(statistics.median(self.milliseconds), 2) if self.milliseconds else 0.0,
+                "ms_p95": round(quantile(sorted(self.milliseconds), 0.95), 2) if self.milliseconds else 0.0}

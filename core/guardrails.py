@@ -1,10 +1,10 @@
 """Requests the assistant declines politely before searching: abuse, medical or legal advice, and tasks
 unrelated to the territory (poems, code, jokes, prompt extraction).
 
-Word patterns in the five answer languages, matched on accent-folded lower-case text (apostrophes and hyphens as spaces). Questions *about*
-services stay questions ("where is the nearest pharmacy?", "how do I register a company?"): only requests
-for a diagnosis, a treatment, a legal opinion, or an unrelated task are declined, each with the agency's
-phrase that points to the competent service.
+Word patterns in the five answer languages, matched on accent-folded lower-case text (apostrophes and
+hyphens as spaces). Questions *about* services stay questions ("where is the nearest pharmacy?", "how do I
+register a company?"): only requests for a diagnosis, a treatment, a legal opinion, or an unrelated task
+are declined, each with the agency's phrase that points to the competent service.
 """
 
 from __future__ import annotations

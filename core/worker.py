@@ -16,6 +16,7 @@ from .conversation import Conversation
 from .envelope import Reply, message_from_payload, reply_from_payload, reply_to_payload
 from .errors import LociError
 from .ports import Queue, Sender
+from .streaming import DeltaHub
 from .types import QueueItem
 
 log = logging.getLogger("genius_loci.worker")
@@ -23,8 +24,9 @@ log = logging.getLogger("genius_loci.worker")
 
 class InboxWorker:
     def __init__(self, inbox: Queue, outbox: Queue, conversation: Conversation, *, lease_seconds: float = 60.0,
-                 idle_seconds: float = 0.05) -> None:
+                 idle_seconds: float = 0.05, hub: DeltaHub | None = None) -> None:
         self._inbox = inbox
+        self._hub = hub or DeltaHub()
         self._outbox = outbox
         self._conversation = conversation
         self._lease = lease_seconds
@@ -36,7 +38,8 @@ class InboxWorker:
 
     async def _process(self, item: QueueItem) -> None:
         message = message_from_payload(item.payload)
-        answer = await self._conversation.handle(message, item.id)
+        with self._hub.publishing(item.id):  # a web request waiting for this message sees the answer being written
+            answer = await self._conversation.handle(message, item.id)
         reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer)
         await self._outbox.put(QueueItem(item.id, message.user_id, reply_to_payload(reply)))
         log.info("message answered", extra={"event": "inbox.answered", "item": item.id, "user": item.user_key,

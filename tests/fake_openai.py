@@ -13,9 +13,10 @@ from typing import Any
 
 class FakeChatServer:
     def __init__(self) -> None:
-        self.mode = "ok"  # ok | error | slow | empty
+        self.mode = "ok"  # ok | error | slow | empty | rate_limited | cut (a stream that breaks off)
         self.reply = "Le Mucem a ouvert en 2013 [1]. Il est relié au fort Saint-Jean [1] [9]."
         self.requests: list[dict[str, Any]] = []
+        self.streamed: list[int] = []  # numbers of the chunks sent by streams
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -37,9 +38,14 @@ class FakeChatServer:
                 fake.requests.append(body)
                 if fake.mode == "error":
                     return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
+                if fake.mode == "rate_limited":
+                    return self._send(429, {"error": {"message": "slow down", "type": "rate_limit_error"}},
+                                      {"Retry-After": "0"})
                 if fake.mode == "slow":
                     time.sleep(3)
                 content = "" if fake.mode == "empty" else fake.reply
+                if body.get("stream"):
+                    return self._stream(body["model"], content)
                 return self._send(200, {
                     "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()),
                     "model": body["model"],
@@ -47,9 +53,38 @@ class FakeChatServer:
                                  "message": {"role": "assistant", "content": content}}],
                     "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
 
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
+            def _stream(self, model: str, content: str) -> None:
+                """Server-sent chunks, word by word, as the real API streams them."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                pieces = [w + " " for w in content.split(" ")]
+                if fake.mode == "cut":
+                    pieces = pieces[:2]
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for n, piece in enumerate(pieces):
+                        chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": int(time.time()),
+                                 "model": model, "choices": [{"index": 0, "delta": {"content": piece},
+                                                              "finish_reason": None}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                        fake.streamed.append(n)
+                    if fake.mode == "cut":  # the connection drops in the middle of the answer
+                        self.wfile.write(b"data: {\"id\": \"chatcmpl-1\", \"choi")
+                        self.wfile.flush()
+                        self.connection.shutdown(2)
+                        return
+                    last = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": int(time.time()),
+                            "model": model, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                    self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
+                    self.wfile.flush()
+
+            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 from openai import AsyncOpenAI
 
+from genius_loci.core import streaming
 from genius_loci.core.errors import ConfigError, ProviderError
 from genius_loci.core.types import Draft, Hit, Query
 
@@ -75,11 +77,34 @@ class OpenAICompatibleAnswerer:
         messages: list[Any] = [{"role": "system", "content": system},
                                {"role": "user", "content": user_message(query, hits)}]
         try:
-            response = await self._client.chat.completions.create(
-                model=self._model, temperature=self._temperature, max_tokens=self._max_tokens, messages=messages)
-        except openai.APIError as exc:
+            text = await (self._streamed(messages) if streaming.wanted() else self._whole(messages))
+        except (openai.APIError, httpx.HTTPError) as exc:  # rate limits and 5xx are retried by the SDK first
             raise ProviderError(f"the language model failed: {type(exc).__name__}") from exc
-        text = (response.choices[0].message.content or "").strip() if response.choices else ""
-        if not text:
+        if not text.strip():
             raise ProviderError("the language model returned an empty answer")
-        return Draft(text, self.name)
+        return Draft(text.strip(), self.name)
+
+    async def _whole(self, messages: list[Any]) -> str:
+        response = await self._client.chat.completions.create(
+            model=self._model, temperature=self._temperature, max_tokens=self._max_tokens, messages=messages)
+        return (response.choices[0].message.content or "") if response.choices else ""
+
+    async def _streamed(self, messages: list[Any]) -> str:
+        """The answer piece by piece, each piece passed on to whoever is watching it being written."""
+        stream = await self._client.chat.completions.create(
+            model=self._model, temperature=self._temperature, max_tokens=self._max_tokens, messages=messages,
+            stream=True)
+        pieces: list[str] = []
+        finished = None
+        async with stream:
+            async for chunk in stream:
+                if not chunk.choices:
+                    continue
+                piece = chunk.choices[0].delta.content
+                finished = chunk.choices[0].finish_reason or finished
+                if piece:
+                    pieces.append(piece)
+                    streaming.emit(piece)
+        if finished is None:  # the stream ended without the server saying the answer was complete
+            raise ProviderError("the language model's answer broke off")
+        return "".join(pieces)

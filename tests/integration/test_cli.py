@@ -162,7 +162,8 @@ def test_eval_answers_json_contract(runtime: Runtime, data_dir: Path, tmp_path: 
     result = json.loads(proc.stdout)
     assert result["n_questions"] == 3
     m = result["answerers"]["extractive"]
-    assert set(m) == {"gold_contained", "citation_valid", "language_match", "abstain_rate", "ms_per_question"}
+    assert set(m) == {"gold_contained", "citation_valid", "language_match", "abstain_rate", "fallback_rate",
+                      "ms_per_question", "ms_median", "ms_p95"}
     assert abs(m["gold_contained"] - 2 / 3) < 1e-3 and abs(m["abstain_rate"] - 1 / 3) < 1e-3
     assert m["citation_valid"] == 1.0 and m["language_match"] == 1.0
 

@@ -1,0 +1,101 @@
+"""``loci serve`` answering with a language model (a fake OpenAI-compatible server on loopback): the
+answer streamed as server-sent events, and the fallbacks counted at /metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from genius_loci.bots.bootstrap import Runtime
+from tests.fake_openai import FakeChatServer
+
+from .test_api import LOCI, _free_port
+
+QUESTION = {"session_id": "s-llm", "text": "Quand a ouvert le Mucem ?", "language": "fr"}
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeChatServer]:
+    fake = FakeChatServer()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="module")
+def base(runtime: Runtime, data_dir: Path, llm: FakeChatServer, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[str]:
+    own = tmp_path_factory.mktemp("loci-llm")  # its own state and queues; the built index is copied
+    shutil.copy(runtime.settings.index_path, own / "index.sqlite")
+    (own / "cache").mkdir()
+    shutil.copy(runtime.settings.embedding_cache_path, own / "cache" / "embeddings.sqlite")
+    port = _free_port()
+    env = {**os.environ, "LOCI_DATA_DIR": str(own), "LOCI_ANSWERER": "llm", "LOCI_LLM_BASE_URL": llm.base_url,
+           "LOCI_LLM_MODEL": "fake-model", "LOCI_LLM_MAX_RETRIES": "0", "LOCI_LOG_LEVEL": "INFO"}
+    log = (own / "serve.log").open("wb")
+    proc = subprocess.Popen([LOCI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, (own / "serve.log").read_text()
+        time.sleep(0.2)
+    else:
+        pytest.fail("server did not become ready")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def _events(response: httpx.Response) -> list[tuple[str, dict[str, object]]]:
+    events, name = [], ""
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            events.append((name, json.loads(line.removeprefix("data: "))))
+    return events
+
+
+def test_answer_is_streamed_then_given_whole(base: str, llm: FakeChatServer) -> None:
+    llm.mode = "ok"
+    with httpx.stream("POST", f"{base}/api/ask/stream", json={**QUESTION, "message_id": "st-1"}, timeout=30) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = _events(r)
+    names = [n for n, _ in events]
+    assert names[-1] == "answer" and names[:-1] == ["delta"] * (len(names) - 1)
+    assert len(names) - 1 == len(llm.reply.split(" "))  # one event per piece the model wrote
+    preview = "".join(str(d["text"]) for n, d in events if n == "delta")
+    final = events[-1][1]
+    assert preview.strip() == llm.reply
+    assert final["answerer"] == "llm:fake-model" and final["status"] == "answered"
+    assert "[9]" not in str(final["answer"]) and final["citations"]  # the final answer is checked
+    # the plain endpoint gives the same stored answer for the same message
+    again = httpx.post(f"{base}/api/ask", json={**QUESTION, "message_id": "st-1"}, timeout=30).json()
+    assert again["answer"] == final["answer"]
+
+
+def test_model_down_gives_the_extractive_answer_and_counts_it(base: str, llm: FakeChatServer) -> None:
+    llm.mode = "error"
+    try:
+        body = httpx.post(f"{base}/api/ask", json={**QUESTION, "message_id": "down-1"}, timeout=30).json()
+    finally:
+        llm.mode = "ok"
+    assert body["status"] == "answered" and body["answerer"] == "extractive" and "2013" in body["answer"]
+    metrics = httpx.get(f"{base}/metrics").text
+    assert 'loci_answer_fallbacks_total{primary="llm:fake-model",reason="provider"} 1' in metrics
+    assert 'loci_answers_total{answerer="extractive",channel="web",status="answered"} 1' in metrics
+    assert 'loci_answer_seconds{channel="web",quantile="0.95"}' in metrics
+    assert 'loci_queue_items{queue="inbox",state="dead"} 0' in metrics
