@@ -51,8 +51,8 @@ async def candidates() -> tuple[list[np.ndarray], list[np.ndarray], list[int], l
     for q in data.queries:
         query = Query(q["text"], "fr")
         vector = await retriever.embed_query(query)
-        bm25 = await retriever.bm25(query, CANDIDATES)
-        fused = retriever.fuse(query, bm25, await retriever.dense(vector, CANDIDATES))
+        bm25, across = await retriever.keyword(query, CANDIDATES)
+        fused = retriever.fuse(query, bm25, await retriever.dense(vector, CANDIDATES), across)
         df = index.document_frequencies(list(dict.fromkeys(terms(q["text"], "fr"))))
 
         def idf(term: str, df: dict[str, int] = df) -> float:

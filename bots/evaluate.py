@@ -23,7 +23,7 @@ from genius_loci.core.ports import LanguageDetector, ProgressCallback
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, Passage, Query
 
-CANDIDATES = 50
+CANDIDATES = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +118,12 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
         if query.radius_km is not None and query.geo is not None:
             f = replace(filters, near=query.geo, radius_km=query.radius_km)
         t0 = time.perf_counter()
-        bm25 = await retriever.bm25(query, CANDIDATES, f)
+        bm25, across = await retriever.keyword(query, CANDIDATES, f)
         t1 = time.perf_counter()
         vector = await retriever.embed_query(query)
         dense = await retriever.dense(vector, CANDIDATES, f)
         t3 = time.perf_counter()
-        fused = (await retriever.rerank(query, retriever.fuse(query, bm25, dense)))[:10]
+        fused = (await retriever.rerank(query, retriever.fuse(query, bm25, dense, across)))[:10]
         t4 = time.perf_counter()
         tallies["bm25"].add([h.passage.id for h in bm25], relevant, (t1 - t0) * 1000)
         tallies["dense"].add([h.passage.id for h in dense], relevant, (t3 - t1) * 1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 
 import Stemmer
 
@@ -32,10 +32,17 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
 
 
-@lru_cache(maxsize=16)
+_local = threading.local()  # a stemmer object serves one thread at a time
+
+
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     name = STEMMER_NAMES.get(language)
-    return Stemmer.Stemmer(name) if name else None
+    if not name:
+        return None
+    cache: dict[str, Stemmer.Stemmer] = _local.__dict__.setdefault("stemmers", {})
+    if name not in cache:
+        cache[name] = Stemmer.Stemmer(name)
+    return cache[name]
 
 
 def terms(text: str, language: str) -> list[str]:
@@ -44,6 +51,12 @@ def terms(text: str, language: str) -> list[str]:
     tokens = [t for t in _TOKEN.findall(fold(text)) if t not in stop and (len(t) > 1 or t.isdigit())]
     stemmer = _stemmer(language)
     return stemmer.stemWords(tokens) if stemmer else tokens
+
+
+def without_stopwords(text: str, language: str) -> str:
+    """``text`` without ``language``'s stop words (to read a question's words as another language's)."""
+    stop = STOPWORDS.get(language, frozenset())
+    return " ".join(t for t in _TOKEN.findall(fold(text)) if t not in stop)
 
 
 def sentences(text: str) -> list[str]:

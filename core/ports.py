@@ -38,6 +38,10 @@ class Index(Protocol):
 
     async def search(self, request: SearchRequest) -> list[Hit]: ...
 
+    def languages(self) -> set[str]:
+        """The languages of the passages it holds."""
+        ...
+
 
 class IndexWriter(Protocol):
     """Write side of the search index."""
@@ -66,6 +70,9 @@ class Reranker(Protocol):
     """Reorders a question's fused candidates, best first."""
 
     async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit]: ...
+
+    def prepare(self, query: Query, hits: Sequence[Hit]) -> None:
+        """Work that can be done on early candidates (called in a thread while the question is embedded)."""
 
 
 class Answerer(Protocol):

@@ -6,13 +6,18 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SEPARATORS = re.compile(r"[-'’`]")
+# every combining mark of the Basic Multilingual Plane (accents, once decomposed), as one character class
+_MARKS = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x10000)
+                                  if not 0xD800 <= c <= 0xDFFF and unicodedata.combining(chr(c))) + "]+")
 
 
 def fold(text: str) -> str:
     """Lower-case, strip accents, turn apostrophes and hyphens into spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[-'’`]", " ", stripped)
+    lowered = text.casefold()
+    if not lowered.isascii():
+        lowered = _MARKS.sub("", unicodedata.normalize("NFKD", lowered))
+    return _SEPARATORS.sub(" ", lowered)
 
 
 def has_words(text: str) -> bool:

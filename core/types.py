@@ -140,12 +140,14 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class SearchRequest:
-    """One retriever's search: ``bm25`` uses ``text`` and ``language``, ``dense`` uses ``vector``."""
+    """One retriever's search: ``bm25`` uses ``text`` read as ``language``, ``dense`` uses ``vector``.
+    ``asked_in`` is the question's own language when it differs from ``language`` (its stop words go too)."""
 
     method: Method
     k: int
     text: str = ""
     language: str = "fr"
+    asked_in: str | None = None
     vector: Vector | None = None
     filters: Filters = Filters()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,20 +47,23 @@ class AnalysisCache:
     def __init__(self, size: int = 200_000) -> None:
         self._size = size
         self._items: OrderedDict[str, Analysed] = OrderedDict()
+        self._lock = threading.Lock()  # filled from the search thread and read from the event loop
 
     def get(self, passage: Passage) -> Analysed:
         key = f"{passage.id}\x00{hash(passage.text)}"
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-            return found
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
         words = terms(passage.text, passage.language)
         item = Analysed(words, frozenset(words), frozenset(terms(passage.title, passage.language)),
                         tuple(frozenset(terms(s, passage.language)) for s in sentences(passage.text)),
                         frozenset(itertools.pairwise(words)))
-        self._items[key] = item
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = item
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
         return item
 
 

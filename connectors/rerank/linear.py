@@ -62,6 +62,12 @@ class LinearReranker:
         self.depth = depth
         self._analysis = AnalysisCache()
 
+    def prepare(self, query: Query, hits: Sequence[Hit]) -> None:
+        """Reads the keyword search's passages ahead, while the question is being embedded."""
+        for hit in hits[: self.depth]:
+            if hit.passage.language == query.language:
+                self._analysis.get(hit.passage)
+
     async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
         head, tail = list(hits[: self.depth]), list(hits[self.depth:])
         if not head or all(h.passage.language != query.language for h in head[:10]):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..ports import Embedder, Index, Reranker
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
-from .fusion import weighted_zscore
+from .fusion import weighted_zscore, zscores
 
 GEO_BOOST_USER = 0.6  # z-score units added to a passage at the very point where the person is
 GEO_BOOST_PLACE = 0.3  # ... at the centre of the commune the question names
@@ -19,22 +20,26 @@ class RetrievalWeights:
     """How much each retriever's z-score counts in the fusion.
 
     Tuned on the PIAF dev split (French questions, French passages): equal weights beat plain
-    reciprocal-rank fusion by about 2 points of R@5 and MRR@10. Keyword matching across languages
-    only adds noise, so for a passage in another language than the question BM25 gets
-    ``bm25_foreign`` and dense search ``dense_foreign``.
+    reciprocal-rank fusion by about 2 points of R@5 and MRR@10. For a passage in another language
+    than the question, the question's words stemmed as its own language match little (``bm25_foreign``);
+    read as the passage's language (``bm25_across``: names, numbers, dates and shared words such as
+    "budget" or "constitution") they add to dense search (``dense_foreign``): on 100 PIAF questions
+    translated into English, Spanish, Italian and German, R@5 0.69 (dense alone) -> 0.77, the same
+    weights as within one language.
     """
 
     bm25: float = 0.5
     dense: float = 0.5
-    bm25_foreign: float = 0.05
-    dense_foreign: float = 0.95
+    bm25_foreign: float = 0.0
+    bm25_across: float = 0.5
+    dense_foreign: float = 0.5
 
 
 class HybridRetriever:
     """Finds the passages that best answer a query, with ``bm25``, ``dense`` or ``hybrid`` search."""
 
     def __init__(self, index: Index, embedder: Embedder, *, weights: RetrievalWeights = RetrievalWeights(),
-                 candidates: int = 50, reranker: Reranker | None = None) -> None:
+                 candidates: int = 25, reranker: Reranker | None = None) -> None:
         self._index = index
         self._embedder = embedder
         self._reranker = reranker
@@ -50,23 +55,52 @@ class HybridRetriever:
         return await self._index.search(
             SearchRequest("bm25", k, text=query.text, language=query.language, filters=filters))
 
+    async def bm25_across(self, query: Query, k: int, filters: Filters = Filters()) -> list[Hit]:
+        """Keyword search of the passages in each other language, the question read as that language
+        (its own stop words removed): one list, each language's scores as z-scores."""
+        others = sorted(self._index.languages() - {query.language})
+        if filters.languages:
+            others = [lang for lang in others if lang in filters.languages]
+        lists = await asyncio.gather(*(self._index.search(SearchRequest(
+            "bm25", k, text=query.text, language=lang, asked_in=query.language,
+            filters=replace(filters, languages=(lang,)))) for lang in others))
+        merged = [replace(h, score=z[h.passage.id]) for hits in lists for z in [zscores(hits)] for h in hits]
+        merged.sort(key=lambda h: -h.score)
+        return merged[:k]
+
+    async def keyword(self, query: Query, k: int, filters: Filters = Filters()) -> tuple[list[Hit], list[Hit]]:
+        """BM25 in the question's language and across the others, side by side."""
+        same, across = await asyncio.gather(self.bm25(query, k, filters), self.bm25_across(query, k, filters))
+        return same, across
+
     async def dense(self, vector: Vector, k: int, filters: Filters = Filters()) -> list[Hit]:
         return await self._index.search(SearchRequest("dense", k, vector=vector, filters=filters))
 
-    def fuse(self, query: Query, bm25: list[Hit], dense: list[Hit]) -> list[Hit]:
-        """Every candidate of both lists, best first."""
+    def fuse(self, query: Query, bm25: list[Hit], dense: list[Hit], across: Sequence[Hit] = ()) -> list[Hit]:
+        """Every candidate of the lists, best first."""
         w = self._weights
 
         def weight(method: str, passage: Passage) -> float:
             same = passage.language == query.language
             if method == "bm25":
                 return w.bm25 if same else w.bm25_foreign
+            if method == "across":
+                return 0.0 if same else w.bm25_across
             return w.dense if same else w.dense_foreign
 
-        fused = weighted_zscore({"bm25": bm25, "dense": dense}, weight)
+        lists = {"bm25": bm25, "dense": dense}
+        if across:
+            lists["across"] = list(across)
+        fused = weighted_zscore(lists, weight)
         if query.geo is not None:
             fused = _boost_near(fused, query)
         return fused
+
+    async def _keyword_prepared(self, query: Query, filters: Filters) -> tuple[list[Hit], list[Hit]]:
+        same, across = await self.keyword(query, self._candidates, filters)
+        if self._reranker is not None:
+            await asyncio.to_thread(self._reranker.prepare, query, same)
+        return same, across
 
     async def rerank(self, query: Query, fused: list[Hit]) -> list[Hit]:
         if self._reranker is None:
@@ -77,14 +111,14 @@ class HybridRetriever:
                      vector: Vector | None = None) -> list[Hit]:
         if query.radius_km is not None and query.geo is not None:
             filters = replace(filters, near=query.geo, radius_km=query.radius_km)
-        # the keyword search runs while the question is embedded: both wait outside the interpreter
+        # the keyword search, and the reranker's reading of its hits, run while the question is embedded
         if vector is None:
-            bm25, embedded = await asyncio.gather(self.bm25(query, self._candidates, filters),
-                                                  self.embed_query(query))
+            (bm25, across), embedded = await asyncio.gather(self._keyword_prepared(query, filters),
+                                                            self.embed_query(query))
         else:
-            bm25, embedded = await self.bm25(query, self._candidates, filters), vector
+            (bm25, across), embedded = await self.keyword(query, self._candidates, filters), vector
         dense = await self.dense(embedded, self._candidates, filters)
-        return (await self.rerank(query, self.fuse(query, bm25, dense)))[:k]
+        return (await self.rerank(query, self.fuse(query, bm25, dense, across)))[:k]
 
 
 def _boost_near(hits: list[Hit], query: Query) -> list[Hit]:

@@ -3,9 +3,10 @@ answer streamed as server-sent events, and the fallbacks counted at /metrics."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -33,9 +34,13 @@ def llm() -> Iterator[FakeChatServer]:
 def base(runtime: Runtime, data_dir: Path, llm: FakeChatServer, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[str]:
     own = tmp_path_factory.mktemp("loci-llm")  # its own state and queues; the built index is copied
-    shutil.copy(runtime.settings.index_path, own / "index.sqlite")
     (own / "cache").mkdir()
-    shutil.copy(runtime.settings.embedding_cache_path, own / "cache" / "embeddings.sqlite")
+    # through SQLite's backup, never a file copy: closing another descriptor of an open database file
+    # drops this process's locks on it, and the other tests' processes write to it meanwhile
+    for source, target in ((runtime.settings.index_path, own / "index.sqlite"),
+                           (runtime.settings.embedding_cache_path, own / "cache" / "embeddings.sqlite")):
+        with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
     port = _free_port()
     env = {**os.environ, "LOCI_DATA_DIR": str(own), "LOCI_ANSWERER": "llm", "LOCI_LLM_BASE_URL": llm.base_url,
            "LOCI_LLM_MODEL": "fake-model", "LOCI_LLM_MAX_RETRIES": "0", "LOCI_LOG_LEVEL": "INFO"}
