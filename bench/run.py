@@ -23,6 +23,7 @@ from rich.table import Table
 from genius_loci.bots.bootstrap import Runtime, build_runtime
 from genius_loci.bots.evaluate import evaluate_retrieval, load_beir
 from genius_loci.config.settings import load_settings
+from genius_loci.core.metrics import quantile
 from genius_loci.core.types import IncomingMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +31,7 @@ PIAF = ROOT.parent / "shared" / "data" / "piaf"
 
 
 def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return quantile(sorted(values), 0.95)
 
 
 async def answer_latency(runtime: Runtime, rounds: int) -> dict[str, Any]:
