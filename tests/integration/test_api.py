@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -26,28 +27,37 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextlib.contextmanager
+def serving(settings: dict[str, str], data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``loci serve`` on a free loopback port with these LOCI_ settings, once it says it is ready."""
+    port = _free_port()
+    env = {**os.environ, "LOCI_DATA_DIR": str(data_dir), "LOCI_LOG_LEVEL": "INFO", **settings}
+    with (data_dir / "serve.log").open("wb") as log:
+        proc = subprocess.Popen([LOCI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (data_dir / "serve.log").read_text()
+            time.sleep(0.2)
+        else:
+            pytest.fail("server did not become ready")
+        try:
+            yield base, proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def server(runtime: Runtime, data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    env = {**os.environ, "LOCI_DATA_DIR": str(data_dir), "LOCI_LOG_LEVEL": "INFO", "LOCI_MAX_BODY_BYTES": "4096"}
-    log = (data_dir / "serve.log").open("wb")
-    proc = subprocess.Popen([LOCI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, (data_dir / "serve.log").read_text()
-        time.sleep(0.2)
-    else:
-        pytest.fail("server did not become ready")
-    yield base, proc
-    if proc.poll() is None:
-        proc.kill()
-    log.close()
+    with serving({"LOCI_MAX_BODY_BYTES": "4096"}, data_dir) as running:
+        yield running
 
 
 def test_health_and_readiness(server: tuple[str, subprocess.Popen[bytes]]) -> None:

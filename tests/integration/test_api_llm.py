@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +15,7 @@ import pytest
 from genius_loci.bots.bootstrap import Runtime
 from tests.fake_openai import FakeChatServer
 
-from .test_api import LOCI, _free_port
+from .test_api import serving
 
 QUESTION = {"session_id": "s-llm", "text": "Quand a ouvert le Mucem ?", "language": "fr"}
 
@@ -41,27 +38,12 @@ def base(runtime: Runtime, data_dir: Path, llm: FakeChatServer, tmp_path_factory
                            (runtime.settings.embedding_cache_path, own / "cache" / "embeddings.sqlite")):
         with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
-    port = _free_port()
-    env = {**os.environ, "LOCI_DATA_DIR": str(own), "LOCI_ANSWERER": "llm", "LOCI_LLM_BASE_URL": llm.base_url,
-           "LOCI_LLM_MODEL": "fake-model", "LOCI_LLM_MAX_RETRIES": "0", "LOCI_LOG_LEVEL": "INFO"}
-    log = (own / "serve.log").open("wb")
-    proc = subprocess.Popen([LOCI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, (own / "serve.log").read_text()
-        time.sleep(0.2)
-    else:
-        pytest.fail("server did not become ready")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    settings = {"LOCI_ANSWERER": "llm", "LOCI_LLM_BASE_URL": llm.base_url, "LOCI_LLM_MODEL": "fake-model",
+                "LOCI_LLM_MAX_RETRIES": "0"}
+    with serving(settings, own) as (url, proc):
+        yield url
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def _events(response: httpx.Response) -> list[tuple[str, dict[str, object]]]:
