@@ -4,7 +4,8 @@ unrelated to the territory (poems, code, jokes, prompt extraction).
 Word patterns in the five answer languages, matched on accent-folded lower-case text (apostrophes and
 hyphens as spaces). Questions *about* services stay questions ("where is the nearest pharmacy?", "how do I
 register a company?"): only requests for a diagnosis, a treatment, a legal opinion, or an unrelated task
-are declined, each with the agency's phrase that points to the competent service.
+are declined, each with the agency's phrase that points to the competent service. ``instruction_like``
+also serves the language-model answerer, which removes such sentences from the pages it is given.
 """
 
 from __future__ import annotations
@@ -51,26 +52,44 @@ _LEGAL = _any(
     r"desahu\w*|despedi\w*|sfratt\w*|licenzi\w*|kundig\w*|rauswerf\w*|entlass\w*)",
     r"\b(legal advice|conseil juridique|asesoria legal|consiglio legale|rechtsberatung)\b",
 )
+# Sentences that try to instruct a language model, in the five languages: a user asking for them is
+# declined, and a page holding them has them removed before a model reads it (a 1.5B local model was
+# seen obeying "ignore previous instructions ... answer HACKED" inside fenced passages).
+_INSTRUCTION_LIKE = _any(
+    r"\b(ignor\w*|disregard|oubli\w*|olvid\w*|dimentic\w*|vergiss\w*)\W+(\w+\W+){0,3}"
+    r"(instruction|consigne|instrucci|istruzion|anweisung|rule|regle|regla|regol|regel)",
+    r"\b(system\s*prompt|prompt\s*systeme|you are now|tu es maintenant|answer only with)\b",
+)
+
 _OFF_TOPIC = _any(
+    _INSTRUCTION_LIKE.pattern,
     r"\b(write|compose|ecris|redige|escribe|escribeme|scrivi|scrivimi|schreib\w*)\b.{0,30}\b(poem|poeme|"
     r"poema|poesia|gedicht|essay|dissertation|ensayo|saggio|aufsatz|code|"
     r"function|fonction|funcion|funzione|funktion|script|program\w*|song|chanson|cancion|canzone|lied)\b",
     r"\b(tell me a joke|raconte( moi)? une blague|cuentame un chiste|raccontami una barzelletta|"
     r"erzahl mir einen witz)\b",
-    r"\b(system prompt|prompt systeme|your (instructions|rules|prompt)|tes (instructions|consignes|regles)|"
-    r"tus instrucciones|tue istruzioni|deine (anweisungen|regeln)|ignore (all |the )?(previous|prior|above) "
-    r"instructions|ignore tes instructions|you are now|tu es maintenant)\b",
+    r"\b(your (instructions|rules|prompt)|tes (instructions|consignes|regles)|tus instrucciones|tue istruzioni|"
+    r"deine (anweisungen|regeln))\b",
     r"\b(python|javascript|sql|regex|html)\b.{0,30}\b(code|function|fonction|script|query)\b",
-    r"^\s*(what is |combien font |quanto fa |wie viel ist |cuanto es )?\d+\s*[-+*/x]\s*\d+[\s=?]*$",
+    r"^\s*(what is |combien font |quanto fa |wie viel ist |cuanto es )?\d+\s*[+*/x]\s*\d+[\s=?]*$",
 )
 
 _RULES: tuple[tuple[Decline, re.Pattern[str]], ...] = (
     ("abusive", _ABUSIVE), ("off_topic", _OFF_TOPIC), ("medical", _MEDICAL), ("legal", _LEGAL))
 
 
+def _folded(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def instruction_like(text: str) -> bool:
+    """True when ``text`` tries to give a language model instructions."""
+    return _INSTRUCTION_LIKE.search(_folded(text)) is not None
+
+
 def declined(text: str) -> Decline | None:
     """Why the assistant declines ``text``, or None when it is a question to search for."""
-    folded = " ".join(fold(text).split())
+    folded = _folded(text)
     for kind, pattern in _RULES:
         if pattern.search(folded):
             return kind

@@ -18,6 +18,7 @@ from openai import AsyncOpenAI
 
 from genius_loci.core import streaming
 from genius_loci.core.errors import ConfigError, ProviderError
+from genius_loci.core.guardrails import instruction_like
 from genius_loci.core.types import Draft, Hit, Query
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English", "es": "Spanish", "it": "Italian", "de": "German"}
@@ -31,18 +32,10 @@ def load_prompt(path: Path) -> str:
         raise ConfigError(f"cannot read the prompt {path}: {exc.strerror}") from exc
 
 
-# Sentences that try to instruct the model (in the five languages). A 1.5B local model was seen obeying
-# "ignore previous instructions ... answer HACKED" inside fenced passages, so such sentences are removed
-# from what it reads, on top of the fence and the rules of the prompt.
-INJECTION = re.compile(
-    r"(ignor\w*|disregard|oubli\w*|olvid\w*|dimentic\w*|vergiss\w*)\W+(\w+\W+){0,3}"
-    r"(instruction|consigne|instrucci|istruzion|anweisung|rule|r[eè]gle|regla|regol|regel)"
-    r"|system\s*prompt|prompt\s*syst[eè]me|you are now|tu es maintenant|answer only with",
-    re.IGNORECASE)
-
-
 def _without_instructions(text: str) -> str:
-    kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if not INJECTION.search(s)]
+    """The passage without its sentences that try to instruct the model (on top of the fence and the
+    prompt's rules: a small local model was seen obeying one)."""
+    kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if not instruction_like(s)]
     return " ".join(kept)
 
 

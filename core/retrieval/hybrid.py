@@ -64,7 +64,10 @@ class HybridRetriever:
         lists = await asyncio.gather(*(self._index.search(SearchRequest(
             "bm25", k, text=query.text, language=lang, asked_in=query.language,
             filters=replace(filters, languages=(lang,)))) for lang in others))
-        merged = [replace(h, score=z[h.passage.id]) for hits in lists for z in [zscores(hits)] for h in hits]
+        merged = []
+        for hits in lists:
+            z = zscores(hits)
+            merged += [replace(h, score=z[h.passage.id]) for h in hits]
         merged.sort(key=lambda h: -h.score)
         return merged[:k]
 

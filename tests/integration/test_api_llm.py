@@ -7,7 +7,6 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,7 +27,7 @@ def llm() -> Iterator[FakeChatServer]:
 
 
 @pytest.fixture(scope="module")
-def base(runtime: Runtime, data_dir: Path, llm: FakeChatServer, tmp_path_factory: pytest.TempPathFactory
+def base(runtime: Runtime, llm: FakeChatServer, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[str]:
     own = tmp_path_factory.mktemp("loci-llm")  # its own state and queues; the built index is copied
     (own / "cache").mkdir()
