@@ -1,11 +1,13 @@
+import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from genius_loci.connectors.analysis import terms
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.core.errors import IndexUnavailable
-from genius_loci.core.types import Filters, SearchRequest
+from genius_loci.core.types import Filters, GeoPoint, Passage, SearchRequest
 from tests.fakes import HashEmbedder
 from tests.unit.conftest import build_index
 
@@ -63,3 +65,48 @@ async def test_index_built_by_another_embedder_is_refused(tmp_path: Path) -> Non
     (await build_index(path, HashEmbedder())).close()
     with pytest.raises(IndexUnavailable, match="rebuild"):
         EmbeddedIndex(path, embedder_name="other-model", dim=HashEmbedder.dim)
+
+
+async def test_keyword_scores_are_fts5_bm25(tmp_path: Path) -> None:
+    """The in-memory BM25 gives the scores SQLite's own bm25() gives over the same analysed terms."""
+    path = tmp_path / "i.sqlite"
+    index = await build_index(path, HashEmbedder())
+    question = "port de pêche de Cassis et vin blanc"
+    hits = await index.search(SearchRequest("bm25", 5, text=question, language="fr"))
+    wanted = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms(question, "fr")))
+    db = sqlite3.connect(path)
+    reference = dict(db.execute(
+        "SELECT p.id, -bm25(passages_fts) FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
+        "WHERE passages_fts MATCH ?", (wanted,)).fetchall())
+    assert len(reference) >= 1
+    assert {h.passage.id: h.scores["bm25"] for h in hits} == pytest.approx(reference, rel=1e-5)
+
+
+async def test_keyword_search_applies_every_filter(tmp_path: Path) -> None:
+    index = await build_index(tmp_path / "i.sqlite", HashEmbedder())
+
+    async def found(filters: Filters) -> set[str]:
+        return {h.passage.doc_id for h in await index.search(
+            SearchRequest("bm25", 5, text="port airport bus", language="en", filters=filters))}
+
+    assert await found(Filters()) == {"airport", "invest", "cassis"}
+    assert await found(Filters(owners=("airport",))) == {"airport"}
+    assert await found(Filters(audiences=("investor",))) == {"invest"}
+    assert await found(Filters(audiences=("student",))) == set()
+    marignane = GeoPoint(43.42, 5.21)
+    assert await found(Filters(near=marignane, radius_km=5)) == {"airport"}  # "invest" has no place
+    assert await found(Filters(near=GeoPoint(43.2, 5.5), radius_km=5)) == {"cassis"}
+    assert await found(Filters(near=GeoPoint(43.2, 5.5), radius_km=2)) == set()
+
+
+async def test_expired_passages_are_left_out_of_both_searches(tmp_path: Path) -> None:
+    emb = HashEmbedder()
+    index = await build_index(tmp_path / "i.sqlite", emb)
+    event = Passage("fete-1", "fete", "Fête", "Fête du port de Cassis samedi", "", "fr", expires_at=1_000.0)
+    await index.replace_document("fete", "fp", [event], await emb.embed([event.text], role="passage"))
+    vec = (await emb.embed([event.text], role="query"))[0]
+    for filters, present in ((Filters(active_at=999.0), True), (Filters(active_at=1_001.0), False)):
+        keyword = await index.search(SearchRequest("bm25", 5, text="fête port", language="fr", filters=filters))
+        dense = await index.search(SearchRequest("dense", 5, vector=vec, filters=filters))
+        assert ("fete" in {h.passage.doc_id for h in keyword}) is present
+        assert ("fete" in {h.passage.doc_id for h in dense}) is present
