@@ -51,6 +51,14 @@ class Assistant:
     def languages(self) -> Collection[str]:
         return self._voice.languages
 
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self._retriever
+
+    @property
+    def policy(self) -> AnswerPolicy:
+        return self._policy
+
     async def handle(self, message: IncomingMessage) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import statistics
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from genius_loci.core.retrieval.fusion import mean_and_spread
 from genius_loci.core.types import Hit, Passage, Query
 
 from ..analysis import sentences, terms
@@ -27,8 +27,7 @@ Idf = Callable[[str], float]
 def _z(values: Mapping[str, float]) -> dict[str, float]:
     if not values:
         return {}
-    mean = statistics.fmean(values.values())
-    spread = statistics.pstdev(values.values()) or 1.0
+    mean, spread = mean_and_spread(list(values.values()))
     return {k: (v - mean) / spread for k, v in values.items()}
 
 
@@ -56,9 +55,11 @@ class AnalysisCache:
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        words = terms(passage.text, passage.language)
+        # a sentence boundary never falls inside a word: the passage's words are its sentences' words
+        per_sentence = [terms(s, passage.language) for s in sentences(passage.text)]
+        words = [w for sentence in per_sentence for w in sentence]
         item = Analysed(words, frozenset(words), frozenset(terms(passage.title, passage.language)),
-                        tuple(frozenset(terms(s, passage.language)) for s in sentences(passage.text)),
+                        tuple(frozenset(sentence) for sentence in per_sentence),
                         frozenset(itertools.pairwise(words)))
         with self._lock:
             self._items[key] = item
