@@ -20,11 +20,6 @@ from ..analysis import terms, without_stopwords
 from .postings import Postings
 
 SCHEMA_VERSION = "2"
-# Dense search over many passages first ranks them by the Hamming distance of their sign bits (each
-# dimension above or below the collection's mean: 48 bytes a passage instead of 1,536), then scores the
-# ``PREFILTER_KEEP`` nearest exactly. Below ``PREFILTER_FROM`` passages every one is scored exactly.
-PREFILTER_FROM = 20_000
-PREFILTER_KEEP = 2_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
@@ -75,8 +70,6 @@ class EmbeddedIndex:
         self._audiences = np.zeros(0, dtype=np.int64)
         self._audience_bit: dict[str, int] = {}
         self._postings = Postings(())
-        self._centre = np.zeros(dim, dtype=np.float32)
-        self._bits: np.ndarray | None = None
         self._languages: frozenset[str] = frozenset()
 
     def _check_meta(self, embedder_name: str, dim: int) -> None:
@@ -190,16 +183,8 @@ class EmbeddedIndex:
                 return []
             query = np.asarray(vector, dtype=np.float32)
             admitted = self._mask(filters)
-            if self._bits is None:
-                rows = np.flatnonzero(admitted)
-                scores = (self._matrix @ query)[rows]
-            else:
-                distance = np.bitwise_count(self._bits ^ _sign_bits(query, self._centre)).sum(axis=1, dtype=np.int32)
-                distance[~admitted] = np.iinfo(np.int32).max
-                keep = min(PREFILTER_KEEP, len(distance))
-                rows = np.argpartition(distance, keep - 1)[:keep]
-                rows = rows[admitted[rows]]
-                scores = self._matrix[rows] @ query
+            rows = np.flatnonzero(admitted)
+            scores = (self._matrix @ query)[rows]
             return [Hit(self._passages[i], s, {"dense": s}) for i, s in _top(rows, scores, k)]
 
     def _mask(self, f: Filters, rows: np.ndarray | None = None) -> np.ndarray:
@@ -233,8 +218,6 @@ class EmbeddedIndex:
         self._lon = np.array([r[10] if r[10] is not None else np.nan for r in rows], dtype=np.float64)
         self._matrix = (np.vstack([np.frombuffer(r[12], dtype=np.float32) for r in rows])
                         if rows else np.zeros((0, self._dim), dtype=np.float32))
-        self._centre = self._matrix.mean(axis=0) if rows else np.zeros(self._dim, dtype=np.float32)
-        self._bits = _sign_bits(self._matrix, self._centre) if len(rows) >= PREFILTER_FROM else None
         self._language = np.array([p.language for p in self._passages], dtype=object)
         self._owner = np.array([p.owner for p in self._passages], dtype=object)
         self._audience_bit = {a: i for i, a in enumerate(sorted({a for p in self._passages for a in p.audiences}))}
@@ -258,14 +241,6 @@ def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]
         rows, scores = rows[best], scores[best]
     order = np.lexsort((rows, -scores))
     return [(int(rows[i]), float(scores[i])) for i in order]
-
-
-def _sign_bits(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """Each vector's dimensions above the centre, packed 64 to a word."""
-    packed = np.packbits(vectors > centre, axis=-1)
-    padded = np.zeros((*packed.shape[:-1], -(-packed.shape[-1] // 8) * 8), dtype=np.uint8)
-    padded[..., :packed.shape[-1]] = packed
-    return padded.view(np.uint64)
 
 
 def _now(f: Filters) -> float:
