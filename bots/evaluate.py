@@ -123,7 +123,7 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
         vector = await retriever.embed_query(query)
         dense = await retriever.dense(vector, CANDIDATES, f)
         t3 = time.perf_counter()
-        fused = (await retriever.rerank(query, retriever.fuse(query, bm25, dense, across)))[:10]
+        fused = (await retriever.rank(query, bm25, dense, across))[:10]
         t4 = time.perf_counter()
         tallies["bm25"].add([h.passage.id for h in bm25], relevant, (t1 - t0) * 1000)
         tallies["dense"].add([h.passage.id for h in dense], relevant, (t3 - t1) * 1000)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from ..ports import Embedder, Index, Reranker
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
+from .diversity import PER_PAGE, diversify
 from .fusion import weighted_zscore, zscores
 
 GEO_BOOST_USER = 0.6  # z-score units added to a passage at the very point where the person is
@@ -39,8 +40,9 @@ class HybridRetriever:
     """Finds the passages that best answer a query, with ``bm25``, ``dense`` or ``hybrid`` search."""
 
     def __init__(self, index: Index, embedder: Embedder, *, weights: RetrievalWeights = RetrievalWeights(),
-                 candidates: int = 25, reranker: Reranker | None = None) -> None:
+                 candidates: int = 25, reranker: Reranker | None = None, per_page: int = PER_PAGE) -> None:
         self._index = index
+        self._per_page = per_page
         self._embedder = embedder
         self._reranker = reranker
         self._weights = weights
@@ -110,6 +112,11 @@ class HybridRetriever:
             return fused
         return await self._reranker.rerank(query, fused)
 
+    async def rank(self, query: Query, bm25: list[Hit], dense: list[Hit], across: Sequence[Hit] = ()) -> list[Hit]:
+        """The final order: fusion, the reranker, then no more than ``per_page`` passages of one page
+        ahead of the other pages."""
+        return diversify(await self.rerank(query, self.fuse(query, bm25, dense, across)), self._per_page)
+
     async def hybrid(self, query: Query, k: int, filters: Filters = Filters(),
                      vector: Vector | None = None) -> list[Hit]:
         if query.radius_km is not None and query.geo is not None:
@@ -121,7 +128,7 @@ class HybridRetriever:
         else:
             (bm25, across), embedded = await self.keyword(query, self._candidates, filters), vector
         dense = await self.dense(embedded, self._candidates, filters)
-        return (await self.rerank(query, self.fuse(query, bm25, dense, across)))[:k]
+        return (await self.rank(query, bm25, dense, across))[:k]
 
 
 def _boost_near(hits: list[Hit], query: Query) -> list[Hit]:
