@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python -m bench.state
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.retrieval_latency
+	$(BIN)/python -m bench.dense_variants
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
