@@ -20,7 +20,12 @@ from .settings import describe_validation_error
 
 VOICE_KEYS = (
     "intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words", "forgotten", "outside",
-    "distance", "abusive", "medical", "legal", "off_topic")
+    "distance", "abusive", "medical", "legal", "off_topic",
+    # messaging channels
+    "welcome", "help", "audience_tourist", "audience_investor", "audience_resident", "audience_student",
+    "audience_set", "language_set", "language_choices", "share_location", "need_location", "nearby_query", "nearby",
+    "nearby_none", "nearby_more", "location_outside", "attachment", "thanks", "nothing_to_rate", "rate_prompt",
+    "slow_down", "sources")
 
 
 class _Model(BaseModel):

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .answering.citations import resolve_citations
+from .dialogue import about_here, notice
 from .geo import BoundingBox, Gazetteer
 from .guardrails import declined
 from .language import choose_language
@@ -15,7 +16,7 @@ from .retrieval.confidence import ConfidenceModel
 from .retrieval.hybrid import HybridRetriever
 from .routing import Router
 from .text import has_words
-from .types import Answer, Hit, IncomingMessage, Query
+from .types import Answer, Citation, GeoPoint, Hit, IncomingMessage, Query
 from .understanding import understand
 from .voice import Voice
 
@@ -86,6 +87,10 @@ class Assistant:
         timings["understand"] = _ms(started)
         if query.outside is not None:  # "Que visiter à Lyon ?": say it is not here, do not answer about here
             return self._outside(query, timings, started)
+        if message.location is None and query.place is None and about_here(text):
+            # "a beach near me?" from someone whose place is unknown: ask for it (the channel offers a button)
+            return notice(voice.say("need_location", query.language), query.language, offers=("location",),
+                          audience=query.audience)
 
         t = time.perf_counter()
         hits = await self.search(query)
@@ -119,14 +124,41 @@ class Assistant:
         """The passages the assistant would answer from, best first."""
         return await self._retriever.hybrid(query, k or self._policy.search_k)
 
+    async def nearby(self, point: GeoPoint, language: str, audience: str | None = None) -> Answer:
+        """What someone who just shared where they are can ask about: the commune, and a few cited places
+        nearest to them (a notice, not an answer to a question)."""
+        started = time.perf_counter()
+        voice = self._voice
+        if not self._bbox.contains(point):
+            return notice(voice.say("location_outside", language), language, audience=audience)
+        place = self._gazetteer.nearest(point)
+        name = place.name if place is not None else voice.say("nearby_more", language)
+        query = Query(text=voice.say("nearby_query", language), language=language, audience=audience, place=place,
+                      geo=point, from_user=True, radius_km=NEARBY_KM)
+        hits = await self.search(query, NEARBY_CANDIDATES)
+        located: dict[str, Hit] = {}
+        for hit in sorted((h for h in hits if h.passage.geo is not None),
+                          key=lambda h: point.distance_km(h.passage.geo)):  # type: ignore[arg-type]
+            located.setdefault(hit.passage.title, hit)
+        chosen = list(located.values())[:NEARBY_PLACES]
+        if not chosen:
+            return notice(voice.say("nearby_none", language, place=name), language, offers=(), audience=audience)
+        lines = [voice.say("nearby", language, place=name)]
+        for n, hit in enumerate(chosen, 1):
+            km = _km(point.distance_km(hit.passage.geo), language)  # type: ignore[arg-type]
+            lines.append(f"• {hit.passage.title} — {km} km [{n}]")
+        lines.append(voice.say("nearby_more", language))
+        citations = tuple(Citation(n, h.passage.title, h.passage.url, h.passage.id) for n, h in enumerate(chosen, 1))
+        return Answer("\n".join(lines), language, 1.0, "notice", citations, None, "none",
+                      {"total": _ms(started)}, audience)
+
     def _with_distance(self, body: str, query: Query, cited: list[Hit]) -> str:
         """Says how far the first cited place is, when the person shared where they are."""
         geo = cited[0].passage.geo if cited else None
         if not query.from_user or query.geo is None or geo is None:
             return body
-        km = query.geo.distance_km(geo)
-        text = f"{km:.1f}" if query.language == "en" else f"{km:.1f}".replace(".", ",")
-        return f"{body}\n{self._voice.say('distance', query.language, km=text)}"
+        km = _km(query.geo.distance_km(geo), query.language)
+        return f"{body}\n{self._voice.say('distance', query.language, km=km)}"
 
     def _outside(self, query: Query, timings: dict[str, float], started: float) -> Answer:
         assert query.outside is not None
@@ -145,6 +177,16 @@ class Assistant:
     @staticmethod
     def _reject(text: str, language: str, started: float) -> Answer:
         return Answer(text, language, 0.0, "rejected", (), None, "none", {"total": _ms(started)})
+
+
+NEARBY_KM = 3.0
+NEARBY_CANDIDATES = 20
+NEARBY_PLACES = 3
+
+
+def _km(km: float, language: str) -> str:
+    text = f"{km:.1f}"
+    return text if language == "en" else text.replace(".", ",")
 
 
 def _ms(since: float) -> float:

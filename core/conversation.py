@@ -1,4 +1,5 @@
-"""Conversations: memory between messages, follow-up rewriting, idempotent turns, erasure on request."""
+"""Conversations: memory between messages, follow-up rewriting, commands and votes, a shared place answering the
+question that waited for it, idempotent turns, erasure on request."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from .assistant import Assistant
+from .dialogue import (
+    Command,
+    audience_label,
+    chosen_language,
+    command_of,
+    is_audience,
+    notice,
+    vote_of,
+    welcome,
+)
 from .metrics import Metrics
 from .ports import Store
 from .text import words
-from .types import Answer, IncomingMessage, Turn
+from .types import Answer, IncomingMessage, Profile, Turn
 from .voice import Voice
-
-FORGET_COMMANDS = frozenset({"/forget", "/oublier", "/olvidar", "/dimentica", "/vergessen"})
 
 # Openings of a message that continues the previous question ("and in winter?", "et le dimanche ?").
 FOLLOW_UP_OPENINGS = frozenset({
@@ -61,26 +70,62 @@ class Conversation:
         self._clock = clock
 
     async def handle(self, message: IncomingMessage, turn_id: str) -> Answer:
-        """Answers ``message`` once: a turn already stored under ``turn_id`` is returned as it was."""
+        """Answers ``message`` once: a turn already stored under ``turn_id`` is returned as it was.
+
+        Besides questions: commands (``/start``, ``/help``, ``/lang``, ``/forget`` or STOP), a vote on an answer
+        (``feedback``, or a message that is only 👍 / 👎), an audience picked on a button, an attachment the
+        assistant cannot read, and a shared location (it answers the question that waited for it, or says what
+        is near). An answer with no text (a live location's update with nothing waiting) is sent to nobody.
+        """
         done = await self._store.turn(turn_id)
         if done is not None:
             return done.answer
         started = self._clock()
         user = message.user_id
-        if message.text.strip().lower() in FORGET_COMMANDS:
-            profile = await self._store.load_profile(user, message.channel)
+        profile = await self._store.load_profile(user, message.channel)
+        language = self._language(message, profile)
+        command = command_of(message.text)
+        if command is not None and command.name == "forget":
             await self._erase(user)
-            language = message.language_hint or profile.language or self._voice.default_language
             return Answer(self._voice.say("forgotten", language), language, 1.0, "rejected", answerer="none")
 
-        profile = await self._store.load_profile(user, message.channel)
+        vote = message.feedback or vote_of(message.text)
+        if vote:
+            answer = await self._vote(message, vote, language)
+        elif command is not None:
+            answer = await self._command(command, profile, language)
+        elif message.attachment:
+            answer = notice(self._voice.say("attachment", language), language)
+        elif is_audience(message.audience) and not message.text.strip():
+            await self._store.save_profile(replace(profile, audience=message.audience))
+            label = audience_label(self._voice, str(message.audience), language)
+            answer = notice(self._voice.say("audience_set", language, audience=label), language,
+                            audience=message.audience)
+        elif message.location is not None and not message.text.strip():
+            answer = await self._located(message, profile, language)
+            if not answer.text:
+                return answer  # nothing to say and nothing to keep but the place, saved above
+        else:
+            answer = await self._ask(message, profile)
+        return await self._record(message, turn_id, answer, started)
+
+    def _language(self, message: IncomingMessage, profile: Profile) -> str:
+        """The language of a reply that is not an answer: the person's last, else the platform's hint."""
+        languages = self._voice.languages
+        for candidate in (profile.language, message.language_hint):
+            if candidate in languages:
+                return str(candidate)
+        return self._voice.default_language
+
+    async def _ask(self, message: IncomingMessage, profile: Profile) -> Answer:
+        user = message.user_id
         now = self._clock()
         location = message.location
         if location is None and profile.location is not None and profile.location_at is not None \
                 and now - profile.location_at <= self._policy.location_ttl_seconds:
             location = profile.location
         recent = await self._store.recent_turns(user, self._policy.turns)
-        previous = next((t.question for t in recent if t.answer.status not in ("rejected", "declined")), None)
+        previous = next((t.question for t in recent if t.answer.status in ("answered", "abstained")), None)
         enriched = replace(
             message,
             text=rewrite_follow_up(message.text, previous),
@@ -89,17 +134,63 @@ class Conversation:
             audience=message.audience or profile.audience,
         )
         answer = await self._assistant.handle(enriched)
-
         if answer.status != "rejected":
+            waits = "location" in answer.offers  # "near me" with no known place: asked when the place comes
             await self._store.save_profile(replace(
                 profile,
                 language=answer.language,
                 audience=answer.audience or profile.audience,
                 location=message.location or profile.location,
                 location_at=now if message.location else profile.location_at,
+                waiting=message.text if waits else None,
+                waiting_at=now if waits else None,
             ))
+        return answer
+
+    async def _located(self, message: IncomingMessage, profile: Profile, language: str) -> Answer:
+        """A shared place: the question that waited for it is answered there, else what is near is said."""
+        assert message.location is not None
+        now = self._clock()
+        waiting = profile.waiting if profile.waiting_at is not None \
+            and now - profile.waiting_at <= self._policy.location_ttl_seconds else None
+        located = replace(profile, location=message.location, location_at=now, waiting=None, waiting_at=None)
+        await self._store.save_profile(located)
+        if waiting:
+            return await self._ask(replace(message, text=waiting, quiet=False), located)
+        if message.quiet:
+            return notice("", language)
+        return await self._assistant.nearby(message.location, language, profile.audience)
+
+    async def _command(self, command: Command, profile: Profile, language: str) -> Answer:
+        if command.name == "start":
+            return welcome(self._voice, language)
+        if command.name == "lang":
+            chosen = chosen_language(command.argument, self._voice.languages)
+            if chosen is None:
+                return notice(self._voice.say("language_choices", language), language)
+            await self._store.save_profile(replace(profile, language=chosen))
+            return notice(self._voice.say("language_set", chosen), chosen)
+        return notice(self._voice.say("help", language), language, offers=("location",))
+
+    async def _vote(self, message: IncomingMessage, vote: int, language: str) -> Answer:
+        """A 👍 / 👎 on the answer it names (a button), or on the person's last answer (a typed reply)."""
+        about = message.about
+        if about:
+            turn = await self._store.turn(about)
+            target = turn if turn is not None and turn.user_key == message.user_id else None
+        else:
+            recent = await self._store.recent_turns(message.user_id, self._policy.turns)
+            target = next((t for t in recent if t.answer.status in ("answered", "abstained")), None)
+        if target is None:
+            return notice(self._voice.say("nothing_to_rate", language), language)
+        await self._store.record_feedback(target.id, message.user_id, 1 if vote > 0 else -1)
+        return notice(self._voice.say("thanks", language), language)
+
+    async def _record(self, message: IncomingMessage, turn_id: str, answer: Answer, started: float) -> Answer:
         latency = (self._clock() - started) * 1000.0
-        await self._store.record_turn(Turn(turn_id, user, message.channel, message.text, answer, latency, now))
+        question = message.text or (f"[{message.attachment}]" if message.attachment else "")
+        await self._store.record_turn(Turn(turn_id, message.user_id, message.channel, question, answer, latency,
+                                           self._clock()))
         self._metrics.count("loci_answers_total", channel=message.channel, status=answer.status,
                             answerer=answer.answerer)
         self._metrics.observe("loci_answer_seconds", latency / 1000.0, channel=message.channel)

@@ -24,7 +24,8 @@ def message_to_payload(message: IncomingMessage) -> str:
         "channel": message.channel, "user_id": message.user_id, "text": message.text,
         "message_id": message.message_id, "language_hint": message.language_hint, "audience": message.audience,
         "location": [message.location.lat, message.location.lon] if message.location else None,
-        "reply_to": message.reply_to,
+        "reply_to": message.reply_to, "feedback": message.feedback, "about": message.about,
+        "attachment": message.attachment, "quiet": message.quiet,
     }, ensure_ascii=False)
 
 
@@ -33,7 +34,9 @@ def message_from_payload(payload: str) -> IncomingMessage:
         d = json.loads(payload)
         location = GeoPoint(*d["location"]) if d.get("location") else None
         return IncomingMessage(d["channel"], d["user_id"], d["text"], d.get("message_id", ""), location,
-                               d.get("language_hint"), d.get("audience"), d.get("reply_to", ""))
+                               d.get("language_hint"), d.get("audience"), d.get("reply_to", ""),
+                               feedback=int(d.get("feedback", 0)), about=d.get("about", ""),
+                               attachment=d.get("attachment", ""), quiet=bool(d.get("quiet", False)))
     except (ValueError, KeyError, TypeError) as exc:
         raise LociError(f"unreadable inbox payload: {exc}") from exc
 
@@ -54,13 +57,14 @@ def answer_record(a: Answer) -> dict[str, Any]:
     return {"text": a.text, "language": a.language, "confidence": a.confidence, "status": a.status,
             "citations": [[c.n, c.title, c.url, c.passage_id] for c in a.citations],
             "redirect": [a.redirect.partner, a.redirect.name, a.redirect.url] if a.redirect else None,
-            "answerer": a.answerer, "timings_ms": dict(a.timings_ms), "audience": a.audience}
+            "answerer": a.answerer, "timings_ms": dict(a.timings_ms), "audience": a.audience,
+            "offers": list(a.offers)}
 
 
 def answer_from_record(a: Mapping[str, Any]) -> Answer:
     return Answer(a["text"], a["language"], a["confidence"], a["status"], tuple(Citation(*c) for c in a["citations"]),
                   Redirect(*a["redirect"]) if a["redirect"] else None, a["answerer"], a["timings_ms"],
-                  a.get("audience"))
+                  a.get("audience"), tuple(a.get("offers", ())))
 
 
 def reply_to_payload(reply: Reply) -> str:

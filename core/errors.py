@@ -19,3 +19,14 @@ class ProviderError(LociError):
 
 class SourceError(LociError):
     """A source could not be fetched or read."""
+
+
+class DeliveryError(ProviderError):
+    """A channel could not deliver a reply. ``permanent``: retrying cannot help (the person blocked the bot,
+    the number is invalid, the chat is gone), so the reply goes to the dead letter with the reason at once.
+    ``retry_after``: the platform asked to wait that many seconds before the next attempt."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after

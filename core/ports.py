@@ -131,6 +131,11 @@ class Store(Protocol):
 
     async def turn(self, turn_id: str) -> Turn | None: ...
 
+    async def record_delivery(self, ref: str, status: str, *, turn_id: str = "", user_key: str = "",
+                              channel: str = "", detail: str = "") -> bool:
+        """The delivery state of one sent message (``ref``: the platform's id for it)."""
+        ...
+
     async def forget(self, user_key: str) -> int:
         """Erases everything kept about a person; returns the number of rows removed."""
         ...
@@ -173,8 +178,13 @@ class Queue(Protocol):
         """Gives a claimed item back at once, without counting a failure (used at shutdown)."""
         ...
 
-    async def retry(self, item_id: str, reason: str) -> bool:
-        """Schedules another attempt with backoff; False when the item went to the dead letter."""
+    async def retry(self, item_id: str, reason: str, *, after: float | None = None) -> bool:
+        """Schedules another attempt with backoff (not sooner than ``after`` seconds when given); False when the
+        item went to the dead letter."""
+        ...
+
+    async def bury(self, item_id: str, reason: str) -> None:
+        """Sends a claimed item to the dead letter at once: retrying cannot help."""
         ...
 
     async def forget_user(self, user_key: str) -> int: ...
@@ -185,6 +195,12 @@ class Queue(Protocol):
 
 
 class Sender(Protocol):
-    """Delivers a reply on its channel; raises ProviderError when the platform fails."""
+    """Delivers a reply on its channel; raises ``DeliveryError`` when the platform fails (permanent or not)."""
 
     async def send(self, item: QueueItem) -> None: ...
+
+
+class Presence(Protocol):
+    """Shows the person that an answer is being written (a channel's "typing…"); best effort."""
+
+    async def working(self, reply_to: str) -> None: ...

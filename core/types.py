@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 
 AUDIENCES: tuple[str, ...] = ("tourist", "investor", "resident", "student")
 Role = Literal["query", "passage"]
-Status = Literal["answered", "abstained", "declined", "rejected"]
+Status = Literal["answered", "abstained", "declined", "rejected", "notice"]
+Offer = Literal["audience", "location"]
 Method = Literal["bm25", "dense"]
 Vector = NDArray[np.float32]
 
@@ -62,8 +63,12 @@ class IncomingMessage:
     location: GeoPoint | None = None
     language_hint: str | None = None
     audience: str | None = None
-    reply_to: str = ""  # the platform address a reply goes to (chat id, phone): kept until delivery only
+    reply_to: str = ""  # the platform address a reply goes to, sealed by the channel: kept until delivery only
     raw: Mapping[str, Any] = field(default_factory=dict)
+    feedback: int = 0  # +1 or -1: a vote on an earlier answer (``about``, else the person's last answer)
+    about: str = ""  # the turn id a vote refers to
+    attachment: str = ""  # what was sent that the assistant does not read: photo, voice, sticker, document…
+    quiet: bool = False  # a live location's update: remember the place, reply only when a question waits for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +231,7 @@ class Answer:
     answerer: str = ""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     audience: str | None = None
+    offers: tuple[Offer, ...] = ()  # choices a channel shows as buttons: pick an audience, share a location
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape (``loci ask --json``)."""
@@ -256,6 +262,8 @@ class Profile:
     audience: str | None = None
     location: GeoPoint | None = None
     location_at: float | None = None  # unix time the location was shared
+    waiting: str | None = None  # a question asked about "near me" before a location was shared
+    waiting_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from .conversation import Conversation
 from .envelope import Reply, message_from_payload, reply_from_payload, reply_to_payload
-from .errors import LociError
-from .ports import Queue, Sender
+from .errors import DeliveryError, LociError
+from .ports import Presence, Queue, Sender
 from .streaming import DeltaHub
 from .types import QueueItem
 
@@ -24,8 +24,10 @@ log = logging.getLogger("genius_loci.worker")
 
 class InboxWorker:
     def __init__(self, inbox: Queue, outbox: Queue, conversation: Conversation, *, lease_seconds: float = 60.0,
-                 idle_seconds: float = 0.05, hub: DeltaHub | None = None) -> None:
+                 idle_seconds: float = 0.05, hub: DeltaHub | None = None,
+                 presence: Mapping[str, Presence] | None = None) -> None:
         self._inbox = inbox
+        self._presence = presence or {}
         self._hub = hub or DeltaHub()
         self._outbox = outbox
         self._conversation = conversation
@@ -38,10 +40,18 @@ class InboxWorker:
 
     async def _process(self, item: QueueItem) -> None:
         message = message_from_payload(item.payload)
+        presence = self._presence.get(message.channel)
+        if presence is not None and message.reply_to and not message.quiet:
+            try:  # best effort: the answer matters, the indicator does not
+                await presence.working(message.reply_to)
+            except LociError as exc:
+                log.info("typing indicator failed", extra={"event": "inbox.presence_failed", "item": item.id,
+                                                           "reason": str(exc)})
         with self._hub.publishing(item.id):  # a web request waiting for this message sees the answer being written
             answer = await self._conversation.handle(message, item.id)
-        reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer)
-        await self._outbox.put(QueueItem(item.id, message.user_id, reply_to_payload(reply)))
+        if answer.text:  # an empty answer is a quiet one (a live location's update): nothing to send
+            reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer)
+            await self._outbox.put(QueueItem(item.id, message.user_id, reply_to_payload(reply)))
         log.info("message answered", extra={"event": "inbox.answered", "item": item.id, "user": item.user_key,
                                             "status": answer.status, "confidence": round(answer.confidence, 3)})
 
@@ -88,7 +98,12 @@ async def work_on_one(queue: Queue, lease: float, work: Callable[[QueueItem], Aw
         raise
     except Exception as exc:  # recorded on the item, never lost
         reason = f"{type(exc).__name__}: {exc}"
-        retried = await queue.retry(item.id, reason)
+        if isinstance(exc, DeliveryError) and exc.permanent:  # retrying cannot help: dead letter, with the reason
+            await queue.bury(item.id, reason)
+            retried = False
+        else:  # a platform that asked to wait (429 Retry-After) is not tried sooner
+            after = exc.retry_after if isinstance(exc, DeliveryError) else None
+            retried = await queue.retry(item.id, reason, after=after)
         log.warning("work failed", extra={"event": f"{name}.failed", "item": item.id, "user": item.user_key,
                                           "attempts": item.attempts, "dead": not retried, "reason": reason})
         return True

@@ -84,18 +84,19 @@ return 1
 _RETRY = """
 local p, id, now, reason = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local max_attempts, base, cap = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local after = tonumber(ARGV[8])
 local key = p .. ':item:' .. id
 if redis.call('EXISTS', key) == 0 then return 0 end
 redis.call('ZREM', p .. ':leased', id)
 local attempts = tonumber(redis.call('HGET', key, 'attempts'))
 redis.call('HSET', key, 'last_error', reason)
-if attempts >= max_attempts then
+if attempts >= max_attempts or after < 0 then
   redis.call('HSET', key, 'status', 'dead')
   redis.call('RPUSH', p .. ':dead', id)
   return 0
 end
 redis.call('HSET', key, 'status', 'pending')
-redis.call('ZADD', p .. ':delayed', now + math.min(cap, base * 2 ^ math.max(0, attempts - 1)), id)
+redis.call('ZADD', p .. ':delayed', now + math.max(after, math.min(cap, base * 2 ^ math.max(0, attempts - 1))), id)
 return 1
 """
 
@@ -159,10 +160,16 @@ class RedisQueue:
     async def release(self, item_id: str) -> None:
         await self._call(self._release, item_id)
 
-    async def retry(self, item_id: str, reason: str) -> bool:
+    async def retry(self, item_id: str, reason: str, *, after: float | None = None) -> bool:
         r = self._retry
         return bool(await self._call(self._retry_script, item_id, self._clock(), reason, r.max_attempts,
-                                     r.base_seconds, r.max_seconds))
+                                     r.base_seconds, r.max_seconds, max(0.0, after or 0.0)))
+
+    async def bury(self, item_id: str, reason: str) -> None:
+        """The retry script with a negative wait: straight to the dead letter."""
+        r = self._retry
+        await self._call(self._retry_script, item_id, self._clock(), reason, r.max_attempts, r.base_seconds,
+                         r.max_seconds, -1)
 
     async def forget_user(self, user_key: str) -> int:
         return int(await self._call(self._forget, user_key))

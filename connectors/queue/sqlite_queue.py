@@ -125,7 +125,7 @@ class SqliteQueue:
             "lease_until = NULL, updated_at = ? WHERE queue = ? AND id = ? AND status = 'leased'",
             (now, now, self.name, item_id)))
 
-    async def retry(self, item_id: str, reason: str) -> bool:
+    async def retry(self, item_id: str, reason: str, *, after: float | None = None) -> bool:
         def op() -> bool:
             now = self._clock()
             row = self._db.execute("SELECT attempts FROM queue_items WHERE queue = ? AND id = ?",
@@ -140,9 +140,15 @@ class SqliteQueue:
             self._db.execute(
                 "UPDATE queue_items SET status = 'pending', available_at = ?, lease_until = NULL, last_error = ?, "
                 "updated_at = ? WHERE queue = ? AND id = ?",
-                (now + self._retry.delay(attempts), reason, now, self.name, item_id))
+                (now + max(self._retry.delay(attempts), after or 0.0), reason, now, self.name, item_id))
             return True
         return await self._run(op)
+
+    async def bury(self, item_id: str, reason: str) -> None:
+        now = self._clock()
+        await self._run(lambda: self._db.execute(
+            "UPDATE queue_items SET status = 'dead', last_error = ?, lease_until = NULL, updated_at = ? "
+            "WHERE queue = ? AND id = ?", (reason, now, self.name, item_id)))
 
     async def forget_user(self, user_key: str) -> int:
         return await self._run(lambda: self._db.execute(

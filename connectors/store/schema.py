@@ -15,6 +15,8 @@ users = Table(
     Column("lat", Float),
     Column("lon", Float),
     Column("location_at", Float),
+    Column("waiting", Text),
+    Column("waiting_at", Float),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
@@ -56,6 +58,18 @@ redirects = Table(
     Column("partner", String(64), nullable=False),
     Column("url", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("ref", String(200), primary_key=True),  # the platform's id of a sent message (Twilio's MessageSid)
+    Column("turn_id", String(200), nullable=False, index=True),
+    Column("user_key", String(80), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("status", String(32), nullable=False),  # sent, delivered, read, failed, undelivered…
+    Column("detail", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )
 
 ingestion_state = Table(

@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,7 +17,7 @@ from genius_loci.core.errors import ProviderError
 from genius_loci.core.ingestion import IngestReport
 from genius_loci.core.types import Answer, GeoPoint, Profile, Turn
 
-from .schema import feedback, ingestion_state, redirects, turns, users
+from .schema import deliveries, feedback, ingestion_state, redirects, turns, users
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -76,14 +76,16 @@ class SqlStore:
         if row is None:
             return Profile(user_key, channel)
         location = GeoPoint(row.lat, row.lon) if row.lat is not None and row.lon is not None else None
-        return Profile(row.user_key, row.channel, row.language, row.audience, location, row.location_at)
+        return Profile(row.user_key, row.channel, row.language, row.audience, location, row.location_at,
+                       row.waiting, row.waiting_at)
 
     async def save_profile(self, profile: Profile) -> None:
         now = time.time()
         values = {"user_key": profile.user_key, "channel": profile.channel, "language": profile.language,
                   "audience": profile.audience, "lat": profile.location.lat if profile.location else None,
                   "lon": profile.location.lon if profile.location else None,
-                  "location_at": profile.location_at, "updated_at": now}
+                  "location_at": profile.location_at, "waiting": profile.waiting,
+                  "waiting_at": profile.waiting_at, "updated_at": now}
         stmt = self._insert(users).values(**values, created_at=now)
         stmt = stmt.on_conflict_do_update(index_elements=[users.c.user_key], set_=values)
         async with self._engine.begin() as conn:
@@ -119,10 +121,35 @@ class SqlStore:
             await conn.execute(insert(redirects).values(turn_id=turn_id, user_key=user_key, partner=partner,
                                                         url=url, created_at=time.time()))
 
+    async def record_delivery(self, ref: str, status: str, *, turn_id: str = "", user_key: str = "",
+                              channel: str = "", detail: str = "") -> bool:
+        """Creates (when ``turn_id`` is given: the message was just sent) or updates the delivery state of one
+        sent message; False when a status arrives for a message it does not know."""
+        now = time.time()
+        stmt: Any
+        async with self._engine.begin() as conn:
+            if turn_id:
+                stmt = self._insert(deliveries).values(ref=ref, turn_id=turn_id, user_key=user_key, channel=channel,
+                                                       status=status, detail=detail, created_at=now, updated_at=now)
+                stmt = stmt.on_conflict_do_update(index_elements=[deliveries.c.ref],
+                                                  set_={"status": status, "detail": detail, "updated_at": now})
+            else:
+                stmt = (update(deliveries).where(deliveries.c.ref == ref)
+                        .values(status=status, detail=detail, updated_at=now))
+            result = await conn.execute(stmt)
+        return bool(result.rowcount)
+
+    async def delivery(self, ref: str) -> tuple[str, str] | None:
+        """(status, detail) of one sent message."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(deliveries.c.status, deliveries.c.detail)
+                                      .where(deliveries.c.ref == ref))).first()
+        return (row.status, row.detail) if row is not None else None
+
     async def forget(self, user_key: str) -> int:
         removed = 0
         async with self._engine.begin() as conn:
-            for table in (feedback, redirects, turns, users):
+            for table in (feedback, redirects, deliveries, turns, users):
                 result = await conn.execute(delete(table).where(table.c.user_key == user_key))
                 removed += result.rowcount or 0
         return removed
@@ -131,7 +158,7 @@ class SqlStore:
         async with self._engine.connect() as conn:
             data: dict[str, Any] = {"user_key": user_key}
             for name, table in (("profile", users), ("turns", turns), ("feedback", feedback),
-                                ("redirects", redirects)):
+                                ("redirects", redirects), ("deliveries", deliveries)):
                 rows = await conn.execute(select(table).where(table.c.user_key == user_key))
                 data[name] = [dict(r._mapping) for r in rows]
         data["profile"] = data["profile"][0] if data["profile"] else None
@@ -157,7 +184,7 @@ class SqlStore:
     async def purge_turns_before(self, cutoff: float) -> int:
         removed = 0
         async with self._engine.begin() as conn:
-            for table in (feedback, redirects, turns):
+            for table in (feedback, redirects, deliveries, turns):
                 result = await conn.execute(delete(table).where(table.c.created_at < cutoff))
                 removed += result.rowcount or 0
         return removed

@@ -104,3 +104,29 @@ async def test_forget_user_removes_every_state(queue, clock: Clock) -> None:  # 
     assert await queue.claim(30) is None
     clock.now += 100  # the erased lease does not come back either
     assert await queue.claim(30) is None
+
+
+async def test_retry_waits_at_least_what_the_platform_asked(queue, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    await queue.put(_item(1))
+    item = await queue.claim(30)
+    assert await queue.retry(item.id, "429 retry after 30 s", after=30) is True
+    clock.now += 10  # past the 2 s backoff, not past the platform's 30 s
+    assert await queue.claim(30) is None
+    clock.now += 20.1
+    again = await queue.claim(30)
+    assert again is not None and again.last_error == "429 retry after 30 s"
+
+
+async def test_bury_dead_letters_at_once_with_the_reason(queue, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    await queue.put(_item(1))
+    await queue.put(_item(2))
+    item = await queue.claim(30)
+    await queue.bury(item.id, "63016: outside the 24-hour window")
+    clock.now += 1000
+    other = await queue.claim(30)
+    assert other is not None and other.id == "web:m2"
+    assert await queue.claim(30) is None
+    dead = [(d.id, d.last_error) for d in await queue.dead_letters()]
+    assert dead == [("web:m1", "63016: outside the 24-hour window")]
+    stats = await queue.stats()
+    assert (stats.dead, stats.leased) == (1, 1)
