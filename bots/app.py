@@ -26,18 +26,13 @@ from genius_loci.core.ingestion import SyncSchedule
 from genius_loci.core.types import GeoPoint, IncomingMessage, QueueItem
 
 from .bootstrap import Service, build_service
+from .channels import webhook_routers
+from .http import ApiError, read_body
 
 log = logging.getLogger("genius_loci.app")
 POLL_SECONDS = 0.02
 DEDUPE_WINDOW_SECONDS = 7 * 86400
 DAY = 86400.0
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class _Body(BaseModel):
@@ -70,14 +65,7 @@ class FeedbackBody(SessionBody):
 
 async def read_json(request: Request, model: type[_Body], limit: int) -> Any:
     """The body as ``model``, or an ``ApiError`` that says what is wrong (413, 400, 422)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"body too large: {declared} bytes, the limit is {limit}")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"body too large: over {limit} bytes")
+    body = await read_body(request, limit)
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -89,14 +77,19 @@ async def read_json(request: Request, model: type[_Body], limit: int) -> Any:
         raise ApiError(422, details) from exc
 
 
-def create_app(settings: Settings, factory: Callable[[Settings], Service] = build_service) -> FastAPI:
+def create_app(settings: Settings, factory: Callable[[Settings], Service] = build_service, *,
+               telegram_polling: bool = False) -> FastAPI:
+    """The app ``loci serve`` runs: the API, and the webhooks of every channel the settings turn on."""
     ready = asyncio.Event()
+    routers = webhook_routers(settings, telegram_polling=telegram_polling)  # a missing secret fails here, at start
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = factory(settings)
         await service.state.migrate()
         app.state.service = service
+        app.state.channels = service.channels
+        await service.channels.start()
         stop = asyncio.Event()
 
         async def prepare() -> None:
@@ -114,6 +107,8 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
                  asyncio.create_task(after_ready(service.inbox_worker.run), name="inbox-worker"),
                  asyncio.create_task(after_ready(service.dispatcher.run), name="outbox-dispatcher"),
                  asyncio.create_task(after_ready(lambda s: _housekeeping(service, settings, s)), name="housekeeping")]
+        if telegram_polling and service.channels.telegram is not None:
+            tasks.append(asyncio.create_task(service.channels.telegram.poll(stop), name="telegram-polling"))
         try:
             yield
         finally:
@@ -127,6 +122,8 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             log.info("stopped", extra={"event": "app.stopped", "cancelled": len(pending)})
 
     app = FastAPI(title="Genius Loci", version="0.1.0", lifespan=lifespan)
+    for router in routers.values():
+        app.include_router(router)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

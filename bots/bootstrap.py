@@ -42,9 +42,10 @@ from genius_loci.core.ports import Answerer, LanguageDetector, ProgressCallback,
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
 from genius_loci.core.streaming import DeltaHub
-from genius_loci.core.types import Partner, QueueItem, SourceSpec
+from genius_loci.core.types import Partner, SourceSpec
 from genius_loci.core.worker import InboxWorker, OutboxDispatcher
 
+from .channels import Channels, build_channels
 from .state import State, build_state
 
 log = logging.getLogger("genius_loci")
@@ -89,14 +90,6 @@ class Runtime:
         self.embedder.close()
 
 
-class ReplyInResponse:
-    """Sender of channels whose reply travels in the HTTP response (web, terminal): the turn is
-    read from the store by the request that asked, so delivery here only closes the outbox entry."""
-
-    async def send(self, item: QueueItem) -> None:
-        return None
-
-
 @dataclass
 class Service:
     """A long-running process: the assistant plus state, conversation memory and the workers."""
@@ -107,22 +100,26 @@ class Service:
     inbox_worker: InboxWorker
     dispatcher: OutboxDispatcher
     hub: DeltaHub
+    channels: Channels
 
     async def aclose(self) -> None:
+        await self.channels.aclose()
         await self.state.aclose()
         await self.runtime.aclose()
 
 
-def build_service(settings: Settings) -> Service:
+def build_service(settings: Settings, *, telegram_polling: bool = False) -> Service:
     runtime = build_runtime(settings)
     state = build_state(settings)
     memory = MemoryPolicy(turns=settings.memory_turns, location_ttl_seconds=settings.location_ttl_minutes * 60)
     conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
                                 metrics=runtime.metrics)
     hub = DeltaHub()
-    worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub)
-    senders = {"web": ReplyInResponse(), "cli": ReplyInResponse()}
-    return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, senders), hub)
+    channels = build_channels(settings, state, runtime.territory.voice, telegram_polling=telegram_polling)
+    worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub,
+                         presence=channels.presence)
+    return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, channels.senders), hub,
+                   channels)
 
 
 def build_embedder(settings: Settings) -> CachedEmbedder:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import json
 import signal
@@ -96,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API with an in-process worker")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--telegram-polling", action="store_true",
+                       help="read Telegram by long polling instead of the webhook (development without a public URL)")
+
+    telegram = sub.add_parser("telegram", help="the Telegram channel's webhook")
+    telegram_sub = telegram.add_subparsers(dest="action", required=True)
+    telegram_sub.add_parser("set-webhook", help="register LOCI_PUBLIC_URL/webhooks/telegram with the secret token")
+    telegram_sub.add_parser("info", help="print what Telegram knows of the webhook, as JSON")
 
     sub.add_parser("worker", help="answer from the inbox and deliver from the outbox until stopped")
 
@@ -252,12 +260,14 @@ async def _chat(settings: Settings) -> int:
         await service.aclose()
 
 
-async def _serve(settings: Settings, host: str, port: int) -> int:
+async def _serve(settings: Settings, host: str, port: int, telegram_polling: bool) -> int:
     import uvicorn
 
     from .app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None))
+    app = create_app(settings, functools.partial(build_service, telegram_polling=telegram_polling),
+                     telegram_polling=telegram_polling)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it through the handler that was in
     # place before: make that one a no-op, so a requested, clean stop exits with status 0
     signal.signal(signal.SIGTERM, lambda *_: None)
@@ -344,7 +354,13 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "chat":
         return await _chat(settings)
     if args.command == "serve":
-        return await _serve(settings, args.host, args.port)
+        return await _serve(settings, args.host, args.port, args.telegram_polling)
+    if args.command == "telegram":
+        from .telegram import admin
+
+        report = await (admin.set_webhook(settings) if args.action == "set-webhook" else admin.info(settings))
+        console.out.print(json.dumps(report, ensure_ascii=False))
+        return 0
     if args.command == "worker":
         return await run_worker(settings)
     if args.command == "db":

@@ -11,6 +11,7 @@ from genius_loci.config.settings import Settings
 from genius_loci.connectors.queue.backoff import RetryPolicy
 from genius_loci.connectors.queue.redis_queue import RedisQueue
 from genius_loci.connectors.queue.sqlite_queue import SqliteQueue
+from genius_loci.connectors.sealing import Sealer
 from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.privacy import pseudonymise
@@ -37,6 +38,7 @@ class State:
     outbox: QueueAdapter
     key: bytes
     database_url: str
+    sealer: Sealer
 
     def user_key(self, channel: str, platform_id: str) -> str:
         return pseudonymise(self.key, channel, platform_id)
@@ -73,4 +75,4 @@ def build_state(settings: Settings) -> State:
         outbox = SqliteQueue(settings.queue_path, "outbox", retry=retry)
     key = (settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key
            else load_or_create_key(settings.pseudonym_key_path))
-    return State(SqlStore.from_url(settings.state_url), inbox, outbox, key, settings.state_url)
+    return State(SqlStore.from_url(settings.state_url), inbox, outbox, key, settings.state_url, Sealer(key))

@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(65_536, ge=1024)
     shutdown_grace_seconds: float = Field(10.0, ge=0)
 
+    # channels (each is on when its credentials are set)
+    public_url: str | None = Field(None, pattern=r"^https?://", description="Where platforms reach loci serve.")
+    sender_messages_per_minute: int = Field(12, ge=1, le=1000, description="More from one sender get a polite no.")
+    telegram_bot_token: SecretStr | None = None
+    telegram_secret_token: SecretStr | None = Field(None, description="Checked on every webhook call.")
+    telegram_api_base_url: str = Field("https://api.telegram.org/bot", pattern=r"^https?://",
+                                       description="python-telegram-bot's base_url; the token is appended.")
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    whatsapp_from: str | None = Field(None, pattern=r"^whatsapp:\+\d{6,16}$")
+    twilio_messaging_service_sid: str | None = Field(None, pattern=r"^MG[0-9a-fA-F]{32}$")
+    twilio_api_base_url: str = Field("https://api.twilio.com", pattern=r"^https?://")
+
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
                                    init_settings: PydanticBaseSettingsSource,
@@ -87,6 +100,20 @@ class Settings(BaseSettings):
         explicit = {"territory": self.territory_file, "partners": self.partners_file,
                     "sources": self.sources_file}[name]
         return explicit or self.config_dir / f"{name}.yaml"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def telegram_file_url(self) -> str:
+        """The Bot API's file URL, derived from its base URL as Telegram lays them out (``…/bot`` -> ``…/file/bot``)."""
+        base = self.telegram_api_base_url.rstrip("/")
+        return f"{base[:-len('/bot')]}/file/bot" if base.endswith("/bot") else f"{base}/file"
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return self.twilio_account_sid is not None and self.twilio_auth_token is not None
 
     @property
     def prompt_path(self) -> Path:

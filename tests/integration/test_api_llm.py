@@ -14,7 +14,7 @@ import pytest
 from genius_loci.bots.bootstrap import Runtime
 from tests.fake_openai import FakeChatServer
 
-from .test_api import serving
+from .serve import serving
 
 QUESTION = {"session_id": "s-llm", "text": "Quand a ouvert le Mucem ?", "language": "fr"}
 
