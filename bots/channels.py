@@ -14,10 +14,14 @@ from genius_loci.core.ports import Presence, Sender
 from genius_loci.core.types import QueueItem
 from genius_loci.core.voice import Voice
 
+from .ratelimit import SenderLimit
 from .state import State
 from .telegram import webhook as telegram_webhook
 from .telegram.channel import TelegramChannel, build_bot
 from .telegram.sender import TelegramSender
+from .whatsapp import webhook as whatsapp_webhook
+from .whatsapp.channel import WhatsAppChannel
+from .whatsapp.sender import WhatsAppSender
 
 
 class ReplyInResponse:
@@ -31,6 +35,7 @@ class ReplyInResponse:
 @dataclass
 class Channels:
     telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
     senders: dict[str, Sender] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=dict)
 
@@ -41,6 +46,9 @@ class Channels:
     async def aclose(self) -> None:
         if self.telegram is not None:
             await self.telegram.stop()
+        whatsapp = self.senders.get("whatsapp")
+        if isinstance(whatsapp, WhatsAppSender):
+            await whatsapp.aclose()
 
 
 def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_polling: bool = False) -> Channels:
@@ -52,6 +60,17 @@ def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_p
         sender = TelegramSender(bot, voice, state.sealer, settings.public_url)
         channels.senders["telegram"] = sender
         channels.presence["telegram"] = sender
+    if settings.whatsapp_enabled:
+        assert settings.twilio_account_sid is not None and settings.twilio_auth_token is not None
+        if not settings.whatsapp_from and not settings.twilio_messaging_service_sid:
+            raise ConfigError("the WhatsApp channel needs LOCI_WHATSAPP_FROM (e.g. whatsapp:+14155238886) or "
+                              "LOCI_TWILIO_MESSAGING_SERVICE_SID")
+        channels.whatsapp = WhatsAppChannel(state.inbox, state.store, lambda n: state.user_key("whatsapp", n),
+                                            state.sealer, voice, SenderLimit(settings.sender_messages_per_minute))
+        channels.senders["whatsapp"] = WhatsAppSender(
+            settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(), settings.twilio_api_base_url,
+            from_=settings.whatsapp_from, messaging_service_sid=settings.twilio_messaging_service_sid,
+            sealer=state.sealer, voice=voice, store=state.store, public_url=settings.public_url)
     return channels
 
 
@@ -65,4 +84,11 @@ def webhook_routers(settings: Settings, *, telegram_polling: bool = False) -> Ma
                               "serve with --telegram-polling")
         routers["telegram"] = telegram_webhook.router(settings.telegram_secret_token.get_secret_value(),
                                                       settings.max_body_bytes)
+    if settings.whatsapp_enabled:
+        assert settings.twilio_auth_token is not None
+        if not settings.public_url:
+            raise ConfigError("the WhatsApp channel needs LOCI_PUBLIC_URL: Twilio signs each request with the URL it "
+                              "calls, so the server must know it (behind a proxy: the proxy's public https URL)")
+        routers["whatsapp"] = whatsapp_webhook.router(settings.twilio_auth_token.get_secret_value(),
+                                                      settings.public_url, settings.max_body_bytes)
     return routers

@@ -104,3 +104,23 @@ async def test_forget_command_erases_and_confirms_in_the_users_language(conversa
     assert "effacées" in reply.text
     assert await store.recent_turns("web:u1", 10) == []
     assert (await store.load_profile("web:u1", "web")).language is None
+
+
+@pytest.mark.parametrize(("text", "name", "argument"), [
+    ("/start", "start", ""), ("/help@loci_bot", "help", ""), ("/lang EN", "lang", "en"), ("/aide", "help", ""),
+    ("STOP", "forget", ""), ("Arrêt", "forget", ""), ("/forget", "forget", ""), ("/vergessen", "forget", ""),
+    ("stop the music", None, None), ("/unknown", None, None), ("Où est le Mucem ?", None, None),
+])
+def test_commands(text: str, name: str | None, argument: str | None) -> None:
+    from genius_loci.core.dialogue import command_of
+
+    got = command_of(text)
+    assert (got.name if got else None, got.argument if got else None) == (name, argument)
+
+
+@pytest.mark.parametrize(("text", "vote"), [("👍", 1), ("👍🏽", 1), (" 👎 ", -1), ("+1", 1), ("👍 merci", 0),
+                                             ("ok", 0)])
+def test_votes(text: str, vote: int) -> None:
+    from genius_loci.core.dialogue import vote_of
+
+    assert vote_of(text) == vote
