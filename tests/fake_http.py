@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,7 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
     params: dict[str, Any] = field(default_factory=dict)  # form or JSON fields, query string included
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

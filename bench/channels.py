@@ -1,0 +1,179 @@
+"""Messaging channels: webhook acknowledgement under a burst, and time to the platform's send call.
+
+``python -m bench.channels`` starts ``loci serve`` (extractive answers) with Telegram and WhatsApp turned on,
+pointed at the local fake Bot API and fake Twilio REST API used by the tests, then for each channel:
+
+1. posts a burst of 500 distinct updates (signed, 50 senders, all at once) and measures each webhook's
+   acknowledgement time, then checks every one was answered exactly once;
+2. asks the labelled questions (tests/eval/questions.yaml) one at a time and measures the time from the
+   webhook call to the platform's send call (``sendMessage`` / ``Messages.json``) for it.
+
+Prints a table, then the JSON (also written to bench/results/channels.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from rich.console import Console
+from rich.table import Table
+from twilio.request_validator import RequestValidator
+
+from genius_loci.core.metrics import quantile
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
+from tests.integration.serve import serving
+from tests.telegram_updates import text_update
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"
+PUBLIC = "https://loci.example.org"
+VALIDATOR = RequestValidator(AUTH_TOKEN)
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"p50": round(statistics.median(ordered) * 1000, 2), "p99": round(quantile(ordered, 0.99) * 1000, 2),
+            "max": round(ordered[-1] * 1000, 2)}
+
+
+def telegram_request(update: dict[str, Any]) -> dict[str, Any]:
+    return {"url": "/webhooks/telegram", "json": update, "headers": {"X-Telegram-Bot-Api-Secret-Token": SECRET}}
+
+
+_sid = iter(range(10**6, 10**7))
+
+
+def whatsapp_request(number: str, text: str) -> dict[str, Any]:
+    sid = f"SM{next(_sid):032x}"
+    form = {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": ACCOUNT_SID, "From": f"whatsapp:{number}",
+            "To": FROM, "Body": text, "NumMedia": "0", "WaId": number.lstrip("+"), "ProfileName": "Bench"}
+    return {"url": "/webhooks/whatsapp", "data": form,
+            "headers": {"X-Twilio-Signature": VALIDATOR.compute_signature(PUBLIC + "/webhooks/whatsapp", form)}}
+
+
+async def burst(base: str, requests: list[dict[str, Any]]) -> list[float]:
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=100)) as client:
+        async def one(request: dict[str, Any]) -> float:
+            started = time.perf_counter()
+            r = await client.post(**request)
+            r.raise_for_status()
+            return time.perf_counter() - started
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+def wait_for(check: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("not all messages were answered in time")
+        time.sleep(0.05)
+
+
+def end_to_end(base: str, questions: list[str], request_for: Callable[[int, str], dict[str, Any]],
+               sends_for: Callable[[int], list[float]]) -> list[float]:
+    """Seconds from the webhook call to the platform's first send call, one question at a time."""
+    out = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for n, question in enumerate(questions):
+            started = time.monotonic()
+            client.post(**request_for(n, question)).raise_for_status()
+            wait_for(lambda n=n: bool(sends_for(n)), 60)  # type: ignore[misc]
+            out.append(sends_for(n)[0] - started)
+    return out
+
+
+def run(questions_limit: int) -> dict[str, Any]:
+    questions = [q["q"] for q in yaml.safe_load((ROOT / "tests/eval/questions.yaml").read_text(encoding="utf-8"))]
+    questions = questions[:questions_limit]
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    data = Path(tempfile.mkdtemp(prefix="loci-bench-channels-"))
+    for name in ("index.sqlite", "cache/embeddings.sqlite"):  # reuse the demo index when `make run` built it
+        source = ROOT / "data" / name
+        if source.exists():
+            (data / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, data / name)
+    env = {"LOCI_TELEGRAM_BOT_TOKEN": TOKEN, "LOCI_TELEGRAM_SECRET_TOKEN": SECRET,
+           "LOCI_TELEGRAM_API_BASE_URL": telegram.base_url, "LOCI_PUBLIC_URL": PUBLIC,
+           "LOCI_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "LOCI_TWILIO_AUTH_TOKEN": AUTH_TOKEN, "LOCI_WHATSAPP_FROM": FROM,
+           "LOCI_TWILIO_API_BASE_URL": twilio.url, "LOCI_LOG_LEVEL": "WARNING", "LOCI_ANSWERER": "extractive"}
+    result: dict[str, Any] = {"burst": 500, "questions": len(questions)}
+    try:
+        with serving(env, data) as (base, _):
+            users = [20_000 + n for n in range(50)]
+            updates = [text_update("/help", uid=users[n % 50], language="en") for n in range(500)]
+            acks = asyncio.run(burst(base, [telegram_request(u) for u in updates]))
+            started = time.monotonic()
+
+            def tg_sent() -> int:
+                return sum(1 for c in telegram.method_calls("sendMessage") if int(c["chat_id"]) in set(users))
+            wait_for(lambda: tg_sent() >= 500, 300)
+            drained = time.monotonic() - started
+            time.sleep(1.0)
+            tg_chats = [30_000 + n for n in range(len(questions))]
+
+            def tg_sends(n: int) -> list[float]:
+                return [r.at for r in telegram.calls("/sendMessage") if r.params.get("chat_id") == str(tg_chats[n])]
+            e2e = end_to_end(base, questions, lambda n, q: telegram_request(text_update(q, uid=tg_chats[n])), tg_sends)
+            result["telegram"] = {"ack_ms": _ms(acks), "answered_once": tg_sent() == 500,
+                                  "burst_drained_s": round(drained, 2), "to_send_ms": _ms(e2e)}
+
+            numbers = [f"+3362{n:07d}" for n in range(50)]
+            forms = [whatsapp_request(numbers[n % 50], "/help") for n in range(500)]
+            acks = asyncio.run(burst(base, forms))
+            started = time.monotonic()
+
+            def wa_sent() -> int:
+                return sum(len(twilio.sent_to(n)) for n in numbers)
+            wait_for(lambda: wa_sent() >= 500, 300)
+            drained = time.monotonic() - started
+            time.sleep(1.0)
+            wa_numbers = [f"+3363{n:07d}" for n in range(len(questions))]
+
+            def wa_sends(n: int) -> list[float]:
+                return [r.at for r in twilio.calls("/Messages.json") if r.params.get("To") == f"whatsapp:{wa_numbers[n]}"]
+            e2e = end_to_end(base, questions, lambda n, q: whatsapp_request(wa_numbers[n], q), wa_sends)
+            result["whatsapp"] = {"ack_ms": _ms(acks), "answered_once": wa_sent() == 500,
+                                  "burst_drained_s": round(drained, 2), "to_send_ms": _ms(e2e)}
+    finally:
+        telegram.close()
+        twilio.close()
+        shutil.rmtree(data, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--questions", type=int, default=60, help="labelled questions timed end to end")
+    args = parser.parse_args()
+    os.environ.setdefault("LOCI_LOG_LEVEL", "WARNING")
+    result = run(args.questions)
+    table = Table(title=f"channels: burst of {result['burst']} updates, {result['questions']} questions end to end")
+    for col in ("channel", "ack p50 ms", "ack p99 ms", "answered once", "burst drained s", "to send p50 ms",
+                "to send p99 ms"):
+        table.add_column(col)
+    for name in ("telegram", "whatsapp"):
+        r = result[name]
+        table.add_row(name, str(r["ack_ms"]["p50"]), str(r["ack_ms"]["p99"]), str(r["answered_once"]),
+                      str(r["burst_drained_s"]), str(r["to_send_ms"]["p50"]), str(r["to_send_ms"]["p99"]))
+    Console().print(table)
+    print(json.dumps(result))
+    out = ROOT / "bench" / "results" / "channels.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
