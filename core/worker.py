@@ -41,19 +41,29 @@ class InboxWorker:
     async def _process(self, item: QueueItem) -> None:
         message = message_from_payload(item.payload)
         presence = self._presence.get(message.channel)
-        if presence is not None and message.reply_to and not message.quiet:
-            try:  # best effort: the answer matters, the indicator does not
-                await presence.working(message.reply_to)
-            except LociError as exc:
-                log.info("typing indicator failed", extra={"event": "inbox.presence_failed", "item": item.id,
-                                                           "reason": str(exc)})
-        with self._hub.publishing(item.id):  # a web request waiting for this message sees the answer being written
-            answer = await self._conversation.handle(message, item.id)
+        typing = None
+        if presence is not None and message.reply_to and not message.quiet:  # shown while the answer is computed
+            typing = asyncio.create_task(self._show_working(presence, message.reply_to, item.id))
+        try:
+            with self._hub.publishing(item.id):  # a web request waiting for this message sees the answer written
+                answer = await self._conversation.handle(message, item.id)
+        finally:
+            if typing is not None:
+                await typing
         if answer.text:  # an empty answer is a quiet one (a live location's update): nothing to send
             reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer)
             await self._outbox.put(QueueItem(item.id, message.user_id, reply_to_payload(reply)))
         log.info("message answered", extra={"event": "inbox.answered", "item": item.id, "user": item.user_key,
                                             "status": answer.status, "confidence": round(answer.confidence, 3)})
+
+    @staticmethod
+    async def _show_working(presence: Presence, reply_to: str, item_id: str) -> None:
+        """Best effort: the answer matters, the indicator does not."""
+        try:
+            await presence.working(reply_to)
+        except LociError as exc:
+            log.info("typing indicator failed", extra={"event": "inbox.presence_failed", "item": item_id,
+                                                       "reason": str(exc)})
 
     async def run(self, stop: asyncio.Event) -> None:
         """Works until ``stop`` is set; the message in hand is finished first."""
