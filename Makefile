@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.retrieval_latency
 	$(BIN)/python -m bench.dense_variants
+	$(BIN)/python -m bench.channels
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
