@@ -117,7 +117,7 @@ def build_service(settings: Settings, *, telegram_polling: bool = False) -> Serv
     hub = DeltaHub()
     channels = build_channels(settings, state, runtime.territory.voice, telegram_polling=telegram_polling)
     worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub,
-                         presence=channels.presence)
+                         presence=channels.presence, drafts=channels.drafts)
     return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, channels.senders), hub,
                    channels)
 

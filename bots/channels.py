@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from genius_loci.config.settings import Settings
 from genius_loci.core.errors import ConfigError
-from genius_loci.core.ports import Presence, Sender
+from genius_loci.core.ports import DraftWriter, Presence, Sender
 from genius_loci.core.types import QueueItem
 from genius_loci.core.voice import Voice
 
@@ -38,6 +38,7 @@ class Channels:
     whatsapp: WhatsAppChannel | None = None
     senders: dict[str, Sender] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=dict)
+    drafts: dict[str, DraftWriter] = field(default_factory=dict)
 
     async def start(self) -> None:
         if self.telegram is not None:
@@ -60,6 +61,7 @@ def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_p
         sender = TelegramSender(bot, voice, state.sealer, settings.public_url)
         channels.senders["telegram"] = sender
         channels.presence["telegram"] = sender
+        channels.drafts["telegram"] = sender
     if settings.whatsapp_enabled:
         assert settings.twilio_account_sid is not None and settings.twilio_auth_token is not None
         if not settings.whatsapp_from and not settings.twilio_messaging_service_sid:

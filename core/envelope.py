@@ -50,6 +50,7 @@ class Reply:
     user_key: str
     reply_to: str
     answer: Answer
+    draft: str = ""  # the platform's reference of a message that showed the answer being written: replace it
 
 
 def answer_record(a: Answer) -> dict[str, Any]:
@@ -69,12 +70,14 @@ def answer_from_record(a: Mapping[str, Any]) -> Answer:
 
 def reply_to_payload(reply: Reply) -> str:
     return json.dumps({"turn_id": reply.turn_id, "channel": reply.channel, "user_key": reply.user_key,
-                       "reply_to": reply.reply_to, "answer": answer_record(reply.answer)}, ensure_ascii=False)
+                       "reply_to": reply.reply_to, "answer": answer_record(reply.answer), "draft": reply.draft},
+                      ensure_ascii=False)
 
 
 def reply_from_payload(payload: str) -> Reply:
     try:
         d: dict[str, Any] = json.loads(payload)
-        return Reply(d["turn_id"], d["channel"], d["user_key"], d["reply_to"], answer_from_record(d["answer"]))
+        return Reply(d["turn_id"], d["channel"], d["user_key"], d["reply_to"], answer_from_record(d["answer"]),
+                     d.get("draft", ""))
     except (ValueError, KeyError, TypeError) as exc:
         raise LociError(f"unreadable outbox payload: {exc}") from exc

@@ -204,3 +204,11 @@ class Presence(Protocol):
     """Shows the person that an answer is being written (a channel's "typing…"); best effort."""
 
     async def working(self, reply_to: str) -> None: ...
+
+
+class DraftWriter(Protocol):
+    """A channel that can show an answer as a language model writes it, in one message it edits."""
+
+    async def draft(self, reply_to: str, text: str, ref: str | None) -> str:
+        """Sends ``text`` as a new message (``ref`` None) or edits message ``ref``; returns its reference."""
+        ...

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from .conversation import Conversation
 from .envelope import Reply, message_from_payload, reply_from_payload, reply_to_payload
 from .errors import DeliveryError, LociError
-from .ports import Presence, Queue, Sender
-from .streaming import DeltaHub
+from .ports import DraftWriter, Presence, Queue, Sender
+from .streaming import DeltaHub, LiveDraft, streaming_to
 from .types import QueueItem
 
 log = logging.getLogger("genius_loci.worker")
@@ -25,9 +26,12 @@ log = logging.getLogger("genius_loci.worker")
 class InboxWorker:
     def __init__(self, inbox: Queue, outbox: Queue, conversation: Conversation, *, lease_seconds: float = 60.0,
                  idle_seconds: float = 0.05, hub: DeltaHub | None = None,
-                 presence: Mapping[str, Presence] | None = None) -> None:
+                 presence: Mapping[str, Presence] | None = None, drafts: Mapping[str, DraftWriter] | None = None,
+                 draft_interval: float = 1.0) -> None:
         self._inbox = inbox
         self._presence = presence or {}
+        self._drafts = drafts or {}
+        self._draft_interval = draft_interval
         self._hub = hub or DeltaHub()
         self._outbox = outbox
         self._conversation = conversation
@@ -44,14 +48,20 @@ class InboxWorker:
         typing = None
         if presence is not None and message.reply_to and not message.quiet:  # shown while the answer is computed
             typing = asyncio.create_task(self._show_working(presence, message.reply_to, item.id))
+        writer = self._drafts.get(message.channel)
+        live = None
+        if writer is not None and message.reply_to and not message.quiet:
+            live = LiveDraft(functools.partial(writer.draft, message.reply_to), self._draft_interval)
         try:
-            with self._hub.publishing(item.id):  # a web request waiting for this message sees the answer written
+            # a web request waiting for this message, or a channel that edits a draft, sees the answer written
+            with self._hub.publishing(item.id), streaming_to(live.add) if live else contextlib.nullcontext():
                 answer = await self._conversation.handle(message, item.id)
         finally:
+            draft = await live.close() if live is not None else None
             if typing is not None:
                 await typing
         if answer.text:  # an empty answer is a quiet one (a live location's update): nothing to send
-            reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer)
+            reply = Reply(item.id, message.channel, message.user_id, message.reply_to, answer, draft or "")
             await self._outbox.put(QueueItem(item.id, message.user_id, reply_to_payload(reply)))
         log.info("message answered", extra={"event": "inbox.answered", "item": item.id, "user": item.user_key,
                                             "status": answer.status, "confidence": round(answer.confidence, 3)})

@@ -17,6 +17,7 @@ class FakeChatServer:
         self.reply = "Le Mucem a ouvert en 2013 [1]. Il est relié au fort Saint-Jean [1] [9]."
         self.requests: list[dict[str, Any]] = []
         self.streamed: list[int] = []  # numbers of the chunks sent by streams
+        self.chunk_delay = 0.0  # seconds between two streamed chunks (a model writing at its pace)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -70,6 +71,7 @@ class FakeChatServer:
                         self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                         self.wfile.flush()
                         fake.streamed.append(n)
+                        time.sleep(fake.chunk_delay)
                     if fake.mode == "cut":  # the connection drops in the middle of the answer
                         self.wfile.write(b"data: {\"id\": \"chatcmpl-1\", \"choi")
                         self.wfile.flush()
