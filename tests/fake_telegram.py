@@ -32,6 +32,7 @@ class FakeTelegram(FakeServer):
         self.base_url = f"{self.url}/bot"
         self.files: dict[str, bytes] = {}
         self.webhook: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        self.pending: list[dict[str, Any]] = []  # what getUpdates hands out (long polling)
         self._ids = itertools.count(1000)
 
     def method_calls(self, method: str) -> list[dict[str, Any]]:
@@ -58,7 +59,10 @@ class FakeTelegram(FakeServer):
             return ok({"message_id": next(self._ids), "date": int(time.time()),
                        "chat": {"id": chat, "type": "private" if chat > 0 else "group"},
                        "from": BOT, "text": p.get("text", "")})
-        if method in ("answerCallbackQuery", "sendChatAction", "deleteWebhook"):
+        if method in ("answerCallbackQuery", "sendChatAction"):
+            return ok(True)
+        if method == "deleteWebhook":
+            self.webhook = {**self.webhook, "url": ""}
             return ok(True)
         if method == "setWebhook":
             self.webhook = {**self.webhook, "url": p["url"],
@@ -66,8 +70,10 @@ class FakeTelegram(FakeServer):
             return ok(True)
         if method == "getWebhookInfo":
             return ok(self.webhook)
-        if method == "getUpdates":
-            return ok([])
+        if method == "getUpdates":  # confirmed (offset) updates are dropped, as Telegram does
+            offset = int(p.get("offset") or 0)
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+            return ok(self.pending[:100])
         if method == "getFile":
             return ok({"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": 10,
                        "file_path": f"voice/{p['file_id']}.oga"})

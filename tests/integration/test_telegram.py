@@ -4,7 +4,10 @@ fake Bot API, updates posted to the webhook as Telegram posts them."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +20,7 @@ from genius_loci.bots.bootstrap import Runtime
 from tests.fake_telegram import TOKEN, FakeTelegram, error
 from tests.telegram_updates import callback_update, location_update, message, text_update, update
 
-from .serve import serving
+from .serve import LOCI, serving
 
 SECRET = "s3cret-token_for-tests"
 PUBLIC = "https://loci.example.org"
@@ -244,3 +247,25 @@ def test_no_telegram_id_is_kept_in_the_data_directory(base: str, fake: FakeTeleg
     for path in data_dir.rglob("*"):
         if path.is_file():
             assert b"987650123" not in path.read_bytes(), path
+
+
+def test_server_errors_are_retried(base: str, fake: FakeTelegram) -> None:
+    fake.script("/sendMessage", error(500, "Internal Server Error"))
+    post(base, text_update("/help", uid=210))
+    wait_until(lambda: len(sent_to(fake, 210)) >= 2, timeout=20)
+
+
+def test_set_webhook_and_info_commands(fake: FakeTelegram, data_dir: Path) -> None:
+    env = {**os.environ, "LOCI_DATA_DIR": str(data_dir), "LOCI_TELEGRAM_BOT_TOKEN": TOKEN,
+           "LOCI_TELEGRAM_SECRET_TOKEN": SECRET, "LOCI_TELEGRAM_API_BASE_URL": fake.base_url, "LOCI_PUBLIC_URL": PUBLIC}
+    done = subprocess.run([LOCI, "telegram", "set-webhook"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    registered = fake.method_calls("setWebhook")[-1]
+    assert registered["url"] == f"{PUBLIC}/webhooks/telegram" and registered["secret_token"] == SECRET
+    assert registered["allowed_updates"] == ["message", "edited_message", "callback_query"]
+    info = json.loads(subprocess.run([LOCI, "telegram", "info"], env=env, capture_output=True, text=True,
+                                     timeout=60).stdout)
+    assert info["webhook_url"] == f"{PUBLIC}/webhooks/telegram" and info["bot"] == "loci_test_bot"
+    no_url = subprocess.run([LOCI, "telegram", "set-webhook"], env={**env, "LOCI_PUBLIC_URL": "http://plain.example"},
+                            capture_output=True, text=True, timeout=60)
+    assert no_url.returncode == 1 and "https://" in no_url.stderr

@@ -145,3 +145,36 @@ def _assert_balanced(text: str) -> None:
 
     Checker().feed(text)
     assert not stack
+
+
+async def test_long_polling_puts_updates_in_the_inbox_once(tmp_path: Path) -> None:
+    import asyncio
+
+    from genius_loci.bots.telegram.channel import TelegramChannel, build_bot
+    from genius_loci.config.settings import Settings
+    from genius_loci.connectors.queue.sqlite_queue import SqliteQueue
+    from tests.fake_telegram import TOKEN, FakeTelegram
+
+    fake = FakeTelegram()
+    inbox = SqliteQueue(tmp_path / "queue.sqlite", "inbox")
+    settings = Settings(telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url)  # type: ignore[arg-type]
+    channel = TelegramChannel(build_bot(settings, polling=True), inbox, lambda uid: f"telegram:k{uid}", SEALER)
+    try:
+        fake.pending = [text_update("Bonjour", uid=61), text_update("/help", uid=62)]
+        last = fake.pending[-1]["update_id"]
+        stop = asyncio.Event()
+        polling = asyncio.create_task(channel.poll(stop))
+        for _ in range(100):
+            if (await inbox.stats()).pending == 2:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(polling, 40)
+        assert (await inbox.stats()).pending == 2
+        assert fake.method_calls("deleteWebhook")  # polling and a webhook cannot both be on
+        offsets = [int(c.get("offset") or 0) for c in fake.method_calls("getUpdates")]
+        assert max(offsets) == last + 1  # confirmed: Telegram will not hand them out again
+    finally:
+        await channel.stop()
+        await inbox.close()
+        fake.close()
