@@ -78,10 +78,11 @@ async def read_json(request: Request, model: type[_Body], limit: int) -> Any:
 
 
 def create_app(settings: Settings, factory: Callable[[Settings], Service] = build_service, *,
-               telegram_polling: bool = False) -> FastAPI:
+               telegram_polling: bool = False, slack_socket_mode: bool = False) -> FastAPI:
     """The app ``loci serve`` runs: the API, and the webhooks of every channel the settings turn on."""
     ready = asyncio.Event()
-    routers = webhook_routers(settings, telegram_polling=telegram_polling)  # a missing secret fails here, at start
+    # a missing secret fails here, at start
+    routers = webhook_routers(settings, telegram_polling=telegram_polling, slack_socket_mode=slack_socket_mode)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

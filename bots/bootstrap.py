@@ -108,14 +108,15 @@ class Service:
         await self.runtime.aclose()
 
 
-def build_service(settings: Settings, *, telegram_polling: bool = False) -> Service:
+def build_service(settings: Settings, *, telegram_polling: bool = False, slack_socket_mode: bool = False) -> Service:
     runtime = build_runtime(settings)
     state = build_state(settings)
     memory = MemoryPolicy(turns=settings.memory_turns, location_ttl_seconds=settings.location_ttl_minutes * 60)
     conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
                                 metrics=runtime.metrics)
     hub = DeltaHub()
-    channels = build_channels(settings, state, runtime.territory.voice, telegram_polling=telegram_polling)
+    channels = build_channels(settings, state, runtime.territory.voice, telegram_polling=telegram_polling,
+                              slack_socket_mode=slack_socket_mode)
     worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub,
                          presence=channels.presence, drafts=channels.drafts)
     return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, channels.senders), hub,

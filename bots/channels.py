@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from genius_loci.config.settings import Settings
 from genius_loci.core.errors import ConfigError
@@ -15,6 +16,9 @@ from genius_loci.core.types import QueueItem
 from genius_loci.core.voice import Voice
 
 from .ratelimit import SenderLimit
+from .slack import webhook as slack_webhook
+from .slack.channel import SlackChannel, build_client
+from .slack.sender import SlackSender
 from .state import State
 from .telegram import webhook as telegram_webhook
 from .telegram.channel import TelegramChannel, build_bot
@@ -36,6 +40,9 @@ class ReplyInResponse:
 class Channels:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
+    slack: SlackChannel | None = None
+    slack_app_token: str | None = None  # Socket Mode: Slack's events come over a websocket, not a webhook
+    _socket: AsyncSocketModeHandler | None = None
     senders: dict[str, Sender] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=dict)
     drafts: dict[str, DraftWriter] = field(default_factory=dict)
@@ -43,8 +50,13 @@ class Channels:
     async def start(self) -> None:
         if self.telegram is not None:
             await self.telegram.start()
+        if self.slack is not None and self.slack_app_token:
+            self._socket = AsyncSocketModeHandler(self.slack.app, self.slack_app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
 
     async def aclose(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self.telegram is not None:
             await self.telegram.stop()
         whatsapp = self.senders.get("whatsapp")
@@ -52,7 +64,8 @@ class Channels:
             await whatsapp.aclose()
 
 
-def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_polling: bool = False) -> Channels:
+def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_polling: bool = False,
+                   slack_socket_mode: bool = False) -> Channels:
     channels = Channels(senders={"web": ReplyInResponse(), "cli": ReplyInResponse()})
     if settings.telegram_enabled:
         bot = build_bot(settings, polling=telegram_polling)
@@ -73,10 +86,22 @@ def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_p
             settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(), settings.twilio_api_base_url,
             from_=settings.whatsapp_from, messaging_service_sid=settings.twilio_messaging_service_sid,
             sealer=state.sealer, voice=voice, store=state.store, public_url=settings.public_url)
+    if settings.slack_enabled:
+        assert settings.slack_signing_secret is not None
+        if slack_socket_mode and settings.slack_app_token is None:
+            raise ConfigError("--slack-socket-mode needs LOCI_SLACK_APP_TOKEN (an xapp-… app-level token with "
+                              "connections:write)")
+        client = build_client(settings)
+        channels.slack = SlackChannel(client, settings.slack_signing_secret.get_secret_value(), state.inbox,
+                                      lambda uid: state.user_key("slack", uid), state.sealer)
+        if slack_socket_mode and settings.slack_app_token is not None:
+            channels.slack_app_token = settings.slack_app_token.get_secret_value()
+        channels.senders["slack"] = SlackSender(client, voice, state.sealer, settings.public_url)
     return channels
 
 
-def webhook_routers(settings: Settings, *, telegram_polling: bool = False) -> Mapping[str, APIRouter]:
+def webhook_routers(settings: Settings, *, telegram_polling: bool = False,
+                    slack_socket_mode: bool = False) -> Mapping[str, APIRouter]:
     """The webhooks of the channels the settings turn on (a channel in polling mode has none)."""
     routers: dict[str, APIRouter] = {}
     if settings.telegram_enabled and not telegram_polling:
@@ -93,4 +118,6 @@ def webhook_routers(settings: Settings, *, telegram_polling: bool = False) -> Ma
                               "calls, so the server must know it (behind a proxy: the proxy's public https URL)")
         routers["whatsapp"] = whatsapp_webhook.router(settings.twilio_auth_token.get_secret_value(),
                                                       settings.public_url, settings.max_body_bytes)
+    if settings.slack_enabled and not slack_socket_mode:
+        routers["slack"] = slack_webhook.router(settings.max_body_bytes)
     return routers

@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--telegram-polling", action="store_true",
                        help="read Telegram by long polling instead of the webhook (development without a public URL)")
+    serve.add_argument("--slack-socket-mode", action="store_true",
+                       help="receive Slack over Socket Mode (LOCI_SLACK_APP_TOKEN) instead of the webhooks")
 
     telegram = sub.add_parser("telegram", help="the Telegram channel's webhook")
     telegram_sub = telegram.add_subparsers(dest="action", required=True)
@@ -260,13 +262,13 @@ async def _chat(settings: Settings) -> int:
         await service.aclose()
 
 
-async def _serve(settings: Settings, host: str, port: int, telegram_polling: bool) -> int:
+async def _serve(settings: Settings, host: str, port: int, telegram_polling: bool, slack_socket_mode: bool) -> int:
     import uvicorn
 
     from .app import create_app
 
-    app = create_app(settings, functools.partial(build_service, telegram_polling=telegram_polling),
-                     telegram_polling=telegram_polling)
+    factory = functools.partial(build_service, telegram_polling=telegram_polling, slack_socket_mode=slack_socket_mode)
+    app = create_app(settings, factory, telegram_polling=telegram_polling, slack_socket_mode=slack_socket_mode)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it through the handler that was in
     # place before: make that one a no-op, so a requested, clean stop exits with status 0
@@ -354,7 +356,7 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "chat":
         return await _chat(settings)
     if args.command == "serve":
-        return await _serve(settings, args.host, args.port, args.telegram_polling)
+        return await _serve(settings, args.host, args.port, args.telegram_polling, args.slack_socket_mode)
     if args.command == "telegram":
         from .telegram import admin
 

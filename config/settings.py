@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     whatsapp_from: str | None = Field(None, pattern=r"^whatsapp:\+\d{6,16}$")
     twilio_messaging_service_sid: str | None = Field(None, pattern=r"^MG[0-9a-fA-F]{32}$")
     twilio_api_base_url: str = Field("https://api.twilio.com", pattern=r"^https?://")
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = Field(None, description="Socket Mode only (xapp-…).")
+    slack_api_base_url: str = Field("https://slack.com/api/", pattern=r"^https?://.*/$",
+                                    description="slack_sdk's base_url, ending with a slash.")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
@@ -110,6 +115,10 @@ class Settings(BaseSettings):
         """The Bot API's file URL, derived from its base URL as Telegram lays them out (``…/bot`` -> ``…/file/bot``)."""
         base = self.telegram_api_base_url.rstrip("/")
         return f"{base[:-len('/bot')]}/file/bot" if base.endswith("/bot") else f"{base}/file"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -1,0 +1,91 @@
+"""The Slack channel: a Bolt ``AsyncApp`` whose listeners only put what Slack sent into the inbox, then ack.
+
+Bolt checks every request's signature and timestamp (its own middleware), answers ``url_verification``, and
+ignores the app's own messages. Each listener translates, puts in the inbox (deduplicated on Slack's
+``event_id``, the command's trigger, the click's time), and acknowledges: a queue that is down leaves the
+request unacknowledged, so Slack sends it again and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from genius_loci.config.settings import Settings
+from genius_loci.connectors.sealing import Sealer
+from genius_loci.core.envelope import inbox_id, message_to_payload
+from genius_loci.core.ports import Queue
+from genius_loci.core.types import IncomingMessage, QueueItem
+
+from .translate import CHANNEL, PARTNER_LINK, VOTE_DOWN, VOTE_UP, Ignored, from_command, from_event, from_vote
+
+log = logging.getLogger("genius_loci.slack")
+COMMAND = "/loci"
+WORKING = "⏳ …"
+ANYTHING = re.compile(".*")
+Ack = Callable[..., Awaitable[None]]
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    assert settings.slack_bot_token is not None
+    return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base_url)
+
+
+class SlackChannel:
+    def __init__(self, client: AsyncWebClient, signing_secret: str, inbox: Queue, key_of: Callable[[str], str],
+                 sealer: Sealer) -> None:
+        self._inbox = inbox
+        self._key_of = key_of
+        self._seal = sealer.seal
+        self.app = AsyncApp(client=client, signing_secret=signing_secret, logger=log)
+        self._listen(self.app)
+
+    async def accept(self, message: IncomingMessage | Ignored) -> str:
+        if isinstance(message, Ignored):
+            log.info("slack request ignored", extra={"event": "slack.ignored", "reason": message.reason})
+            return "ignored"
+        item_id = inbox_id(CHANNEL, message.message_id)
+        fresh = await self._inbox.put(QueueItem(item_id, message.user_id, message_to_payload(message)))
+        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": message.user_id,
+                                          "duplicate": not fresh})
+        return "queued" if fresh else "duplicate"
+
+    def _listen(self, app: AsyncApp) -> None:
+        keys = {"key_of": self._key_of, "seal": self._seal}
+
+        async def on_event(body: dict[str, Any], ack: Ack) -> None:
+            await self.accept(from_event(body, **keys))
+            await ack()
+
+        async def on_command(body: dict[str, Any], ack: Ack) -> None:
+            message = from_command(body, **keys)
+            await self.accept(message)
+            if message.text == "/help":
+                await ack()  # the help itself comes privately, from the outbox
+            else:
+                await ack(WORKING)
+
+        async def on_vote(body: dict[str, Any], ack: Ack) -> None:
+            await self.accept(from_vote(body, **keys))
+            await ack()
+
+        async def acknowledged(body: dict[str, Any], ack: Ack) -> None:
+            """What the app does not act on (a click on a link button, another event) is still acknowledged."""
+            log.info("slack request acknowledged only", extra={"event": "slack.unhandled",
+                                                                "kind": body.get("type", "")})
+            await ack()
+
+        app.event("app_mention")(on_event)
+        app.event("message")(on_event)
+        app.command(COMMAND)(on_command)
+        app.action(VOTE_UP)(on_vote)
+        app.action(VOTE_DOWN)(on_vote)
+        app.action(PARTNER_LINK)(acknowledged)
+        # last, so that they only take what nothing above took (Bolt runs the first listener that matches)
+        for register in (app.event, app.action, app.command, app.view, app.shortcut, app.options):
+            register(ANYTHING)(acknowledged)
