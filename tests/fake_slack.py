@@ -47,7 +47,8 @@ class FakeSlack(FakeServer):
         p = request.params
         if method == "auth.test":
             return Reply(200, {"ok": True, "url": "https://loci-test.slack.com/", "team": "Loci", "user": "loci",
-                               "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0LOCI", "is_enterprise_install": False})
+                               "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0LOCI",
+                               "is_enterprise_install": False})
         if method in ("chat.postMessage", "chat.update"):
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return Reply(200, {"ok": True, "channel": p.get("channel"), "ts": ts,
