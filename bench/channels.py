@@ -1,7 +1,8 @@
 """Messaging channels: webhook acknowledgement under a burst, and time to the platform's send call.
 
-``python -m bench.channels`` starts ``loci serve`` (extractive answers) with Telegram and WhatsApp turned on,
-pointed at the local fake Bot API and fake Twilio REST API used by the tests, then for each channel:
+``python -m bench.channels`` starts ``loci serve`` (extractive answers) with Telegram, WhatsApp and Slack turned
+on, pointed at the local fakes of the Bot API, Twilio's REST API and Slack's Web API used by the tests, then for
+each channel:
 
 1. posts a burst of 500 distinct updates (signed, 50 senders, all at once) and measures each webhook's
    acknowledgement time, then checks every one was answered exactly once;
@@ -33,6 +34,7 @@ from rich.table import Table
 from twilio.request_validator import RequestValidator
 
 from genius_loci.core.metrics import quantile
+from tests.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.integration.serve import serving
@@ -67,6 +69,16 @@ def whatsapp_request(number: str, text: str) -> dict[str, Any]:
             "headers": {"X-Twilio-Signature": VALIDATOR.compute_signature(PUBLIC + "/webhooks/whatsapp", form)}}
 
 
+def slack_request(channel: str, text: str) -> dict[str, Any]:
+    """An ``app_mention`` event, signed as Slack signs it (the body sent as is)."""
+    n = next(_sid)
+    body = json.dumps({"team_id": TEAM, "type": "event_callback", "event_id": f"Ev{n}", "event_time": int(time.time()),
+                       "event": {"type": "app_mention", "user": "U0BENCH", "channel": channel, "ts": f"{n}.000100",
+                                 "text": f"<@{BOT_USER}> {text}", "team": TEAM}})
+    return {"url": "/webhooks/slack/events", "data": body,
+            "headers": {"Content-Type": "application/json", **signed(body)}}
+
+
 async def burst(base: str, requests: list[dict[str, Any]]) -> list[float]:
     """Every request at once over up to ``CONNECTIONS`` connections; seconds each took to be acknowledged.
     (aiohttp as the load generator: httpx's async pool alone costs about 10 ms a request here.)"""
@@ -96,7 +108,10 @@ def end_to_end(base: str, questions: list[str], request_for: Callable[[int, str]
     with httpx.Client(base_url=base, timeout=60) as client:
         for n, question in enumerate(questions):
             started = time.monotonic()
-            client.post(**request_for(n, question)).raise_for_status()
+            request = request_for(n, question)
+            if isinstance(request.get("data"), str):  # a raw body: httpx calls it content
+                request["content"] = request.pop("data")
+            client.post(**request).raise_for_status()
             wait_for(lambda n=n: bool(sends_for(n)), 60)  # type: ignore[misc]
             out.append(sends_for(n)[0] - started)
     return out
@@ -120,7 +135,7 @@ def measure(base: str, burst_requests: list[dict[str, Any]], delivered: Callable
 def run(questions_limit: int) -> dict[str, Any]:
     questions = [q["q"] for q in yaml.safe_load((ROOT / "tests/eval/questions.yaml").read_text(encoding="utf-8"))]
     questions = questions[:questions_limit]
-    telegram, twilio = FakeTelegram(), FakeTwilio()
+    telegram, twilio, slack = FakeTelegram(), FakeTwilio(), FakeSlack()
     data = Path(tempfile.mkdtemp(prefix="loci-bench-channels-"))
     for name in ("index.sqlite", "cache/embeddings.sqlite"):  # reuse the demo index when `make run` built it
         source = ROOT / "data" / name
@@ -130,7 +145,9 @@ def run(questions_limit: int) -> dict[str, Any]:
     env = {"LOCI_TELEGRAM_BOT_TOKEN": TOKEN, "LOCI_TELEGRAM_SECRET_TOKEN": SECRET,
            "LOCI_TELEGRAM_API_BASE_URL": telegram.base_url, "LOCI_PUBLIC_URL": PUBLIC,
            "LOCI_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "LOCI_TWILIO_AUTH_TOKEN": AUTH_TOKEN, "LOCI_WHATSAPP_FROM": FROM,
-           "LOCI_TWILIO_API_BASE_URL": twilio.url, "LOCI_LOG_LEVEL": "WARNING", "LOCI_ANSWERER": "extractive"}
+           "LOCI_TWILIO_API_BASE_URL": twilio.url, "LOCI_SLACK_BOT_TOKEN": BOT_TOKEN,
+           "LOCI_SLACK_SIGNING_SECRET": SIGNING_SECRET, "LOCI_SLACK_API_BASE_URL": slack.base_url,
+           "LOCI_LOG_LEVEL": "WARNING", "LOCI_ANSWERER": "extractive"}
     result: dict[str, Any] = {"burst": 500, "questions": len(questions), "connections": CONNECTIONS}
     try:
         with serving(env, data) as (base, _):
@@ -149,9 +166,17 @@ def run(questions_limit: int) -> dict[str, Any]:
                 questions, lambda n, q: whatsapp_request(askers[n], q),
                 lambda n: [r.at for r in twilio.calls("/Messages.json")
                            if r.params.get("To") == f"whatsapp:{askers[n]}"])
+            rooms = [f"C0BURST{n:02d}" for n in range(50)]
+            asked = [f"C0ASK{n:03d}" for n in range(len(questions))]
+            result["slack"] = measure(
+                base, [slack_request(rooms[n % 50], "/help") for n in range(500)],
+                lambda: sum(1 for c in slack.calls("/api/chat.postMessage") if c.params.get("channel") in set(rooms)),
+                questions, lambda n, q: slack_request(asked[n], q),
+                lambda n: [r.at for r in slack.calls("/api/chat.postMessage") if r.params.get("channel") == asked[n]])
     finally:
         telegram.close()
         twilio.close()
+        slack.close()
         shutil.rmtree(data, ignore_errors=True)
     return result
 
@@ -166,7 +191,7 @@ def main() -> None:
     for col in ("channel", "ack p50 ms", "ack p99 ms", "answered once", "burst drained s", "to send p50 ms",
                 "to send p99 ms"):
         table.add_column(col)
-    for name in ("telegram", "whatsapp"):
+    for name in ("telegram", "whatsapp", "slack"):
         r = result[name]
         table.add_row(name, str(r["ack_ms"]["p50"]), str(r["ack_ms"]["p99"]), str(r["answered_once"]),
                       str(r["burst_drained_s"]), str(r["to_send_ms"]["p50"]), str(r["to_send_ms"]["p99"]))

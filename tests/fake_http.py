@@ -73,6 +73,10 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # one segment per response, sent at once: headers and body written separately would meet Nagle's
+            # algorithm and the client's delayed ACK, and every call would stall about 40 ms, as no real API does
+            wbufsize = 1 << 16
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
