@@ -13,6 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 from tests.fake_http import FakeServer, Recorded, Reply
 
 BOT_TOKEN = "xoxb-0000-test-not-real"
+APP_TOKEN = "xapp-0000-test-not-real"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM, BOT_USER = "T0LOCI", "U0LOCIBOT"
 
@@ -32,6 +33,7 @@ class FakeSlack(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self.base_url = f"{self.url}/api/"
+        self.socket_url = ""  # what apps.connections.open hands out (a FakeSocketMode's URL)
         self._ts = itertools.count(1)
 
     def method_calls(self, method: str) -> list[dict[str, Any]]:
@@ -41,6 +43,10 @@ class FakeSlack(FakeServer):
         return out
 
     def answer(self, request: Recorded) -> Reply:
+        if request.path == "/api/apps.connections.open":
+            if request.headers.get("Authorization") != f"Bearer {APP_TOKEN}":
+                return slack_error("invalid_auth")
+            return Reply(200, {"ok": True, "url": self.socket_url})
         if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
             return slack_error("invalid_auth")
         method = request.path.removeprefix("/api/")

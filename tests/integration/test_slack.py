@@ -3,6 +3,7 @@ and slack_sdk talking to a local fake of Slack's Web API."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sqlite3
@@ -16,7 +17,8 @@ import httpx
 import pytest
 
 from genius_loci.bots.bootstrap import Runtime
-from tests.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed, slack_error
+from tests.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed, slack_error
+from tests.fake_slack_socket import FakeSocketMode
 
 from .serve import serving
 
@@ -199,3 +201,27 @@ def test_rate_limits_are_honoured_and_missing_channels_dead_lettered(base: str, 
     assert "not_in_channel" in reason
     time.sleep(2.5)
     assert len(posted(fake, "C0GONE")) == 1
+
+
+def test_socket_mode_takes_events_over_the_websocket(runtime: Runtime, fake: FakeSlack, tmp_path: Path) -> None:
+    socket = FakeSocketMode()
+    fake.socket_url = socket.url
+    own = tmp_path / "socket"
+    own.mkdir()
+    for name in ("index.sqlite",):  # the built index, copied through SQLite's backup
+        with contextlib.closing(sqlite3.connect(runtime.settings.index_path)) as src, \
+                contextlib.closing(sqlite3.connect(own / name)) as dst:
+            src.backup(dst)
+    env = {"LOCI_SLACK_BOT_TOKEN": BOT_TOKEN, "LOCI_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "LOCI_SLACK_APP_TOKEN": APP_TOKEN, "LOCI_SLACK_API_BASE_URL": fake.base_url}
+    try:
+        with serving(env, own, "--slack-socket-mode") as (url, _):
+            assert socket.wait_connected()
+            assert httpx.post(f"{url}/webhooks/slack/events", content=b"{}").status_code == 404  # no webhook
+            mention = event(f"<@{BOT_USER}> Quand a ouvert le Mucem ?", channel="C0SOCKET")
+            envelope = socket.push("events_api", mention)
+            reply = wait_until(lambda: posted(fake, "C0SOCKET"))[0]
+            assert "2013" in reply["text"] and reply["thread_ts"] == mention["event"]["ts"]
+            assert envelope in [a.get("envelope_id") for a in socket.acks]
+    finally:
+        socket.close()
