@@ -20,14 +20,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from genius_loci.config.settings import Settings
-from genius_loci.core.envelope import inbox_id, message_to_payload
+from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError, ProviderError
 from genius_loci.core.ingestion import SyncSchedule
-from genius_loci.core.types import GeoPoint, IncomingMessage, QueueItem
+from genius_loci.core.types import GeoPoint, IncomingMessage
 
 from .bootstrap import Service, build_service
 from .channels import webhook_routers
 from .http import ApiError, read_body
+from .inbox import enqueue
 
 log = logging.getLogger("genius_loci.app")
 POLL_SECONDS = 0.02
@@ -149,11 +150,6 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             language_hint=body.language, audience=body.audience)
         return message, inbox_id("web", message_id)
 
-    async def enqueue(service: Service, message: IncomingMessage, item_id: str) -> None:
-        fresh = await service.state.inbox.put(QueueItem(item_id, message.user_id, message_to_payload(message)))
-        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": message.user_id,
-                                          "duplicate": not fresh})
-
     def too_late(message_id: str) -> str:
         return f"no answer yet; ask again with the same message_id ({message_id}) to get it"
 
@@ -162,7 +158,7 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         body: AskBody = await read_json(request, AskBody, settings.max_body_bytes)
         service = service_of(request)
         message, item_id = incoming(body, service)
-        await enqueue(service, message, item_id)
+        await enqueue(service.state.inbox, message, channel="web")
         deadline = time.monotonic() + settings.ask_timeout_seconds
         while time.monotonic() < deadline:
             turn = await service.state.store.turn(item_id)
@@ -181,7 +177,7 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
 
         async def events() -> AsyncIterator[str]:
             with service.hub.listen(item_id) as pieces:
-                await enqueue(service, message, item_id)
+                await enqueue(service.state.inbox, message, channel="web")
                 deadline = time.monotonic() + settings.ask_timeout_seconds
                 while time.monotonic() < deadline:
                     turn = await service.state.store.turn(item_id)

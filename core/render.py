@@ -9,6 +9,11 @@ from .types import Answer
 from .voice import Voice
 
 
+def tracked_link(public_url: str | None, turn_id: str, fallback: str) -> str:
+    """The ``/go/{turn}`` link that counts a followed redirect, when the server's public URL is known."""
+    return f"{public_url.rstrip('/')}/go/{turn_id}" if public_url else fallback
+
+
 def as_plain_text(answer: Answer, voice: Voice) -> str:
     """The answer, its numbered sources, and the partner to see next."""
     lines = [answer.text]

@@ -18,11 +18,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from genius_loci.config.settings import Settings
 from genius_loci.connectors.sealing import Sealer
-from genius_loci.core.envelope import inbox_id, message_to_payload
 from genius_loci.core.ports import Queue
-from genius_loci.core.types import IncomingMessage, QueueItem
+from genius_loci.core.types import IncomingMessage
 
-from .translate import CHANNEL, PARTNER_LINK, VOTE_DOWN, VOTE_UP, Ignored, from_command, from_event, from_vote
+from ..inbox import Ignored, enqueue
+from .translate import CHANNEL, PARTNER_LINK, VOTE_DOWN, VOTE_UP, from_command, from_event, from_vote
 
 log = logging.getLogger("genius_loci.slack")
 COMMAND = "/loci"
@@ -46,14 +46,7 @@ class SlackChannel:
         self._listen(self.app)
 
     async def accept(self, message: IncomingMessage | Ignored) -> str:
-        if isinstance(message, Ignored):
-            log.info("slack request ignored", extra={"event": "slack.ignored", "reason": message.reason})
-            return "ignored"
-        item_id = inbox_id(CHANNEL, message.message_id)
-        fresh = await self._inbox.put(QueueItem(item_id, message.user_id, message_to_payload(message)))
-        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": message.user_id,
-                                          "duplicate": not fresh})
-        return "queued" if fresh else "duplicate"
+        return await enqueue(self._inbox, message, channel=CHANNEL)
 
     def _listen(self, app: AsyncApp) -> None:
         keys = {"key_of": self._key_of, "seal": self._seal}

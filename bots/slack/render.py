@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from genius_loci.core.render import as_plain_text, split_message
+from genius_loci.core.render import as_plain_text, split_message, tracked_link
 from genius_loci.core.types import Answer
 from genius_loci.core.voice import Voice
 
@@ -24,9 +24,6 @@ def escape(text: str) -> str:
 def _link_url(url: str) -> str:
     return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
 
-
-def tracked_link(public_url: str | None, turn_id: str, fallback: str) -> str:
-    return f"{public_url.rstrip('/')}/go/{turn_id}" if public_url else fallback
 
 
 def render(answer: Answer, voice: Voice, turn_id: str, *, public_url: str | None) -> tuple[str, list[dict[str, Any]]]:

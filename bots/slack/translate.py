@@ -10,17 +10,14 @@ from typing import Any
 
 from genius_loci.core.types import IncomingMessage
 
+from ..inbox import Ignored
+
 CHANNEL = "slack"
 VOTE_UP, VOTE_DOWN = "loci_vote_up", "loci_vote_down"
 PARTNER_LINK = "loci_partner"
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 KeyOf = Callable[[str], str]
 Seal = Callable[[str], str]
-
-
-@dataclass(frozen=True, slots=True)
-class Ignored:
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)

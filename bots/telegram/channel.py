@@ -14,12 +14,11 @@ from telegram.request import HTTPXRequest
 
 from genius_loci.config.settings import Settings
 from genius_loci.connectors.sealing import Sealer
-from genius_loci.core.envelope import inbox_id, message_to_payload
 from genius_loci.core.errors import ProviderError
 from genius_loci.core.ports import Queue
-from genius_loci.core.types import QueueItem
 
-from .translate import CHANNEL, Ignored, to_incoming
+from ..inbox import enqueue
+from .translate import CHANNEL, to_incoming
 
 log = logging.getLogger("genius_loci.telegram")
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
@@ -79,15 +78,7 @@ class TelegramChannel:
         me = self._me
         translated = to_incoming(update, key_of=self._key_of, seal=self._sealer.seal,
                                  bot_username=(me.username or "") if me else "", bot_id=me.id if me else None)
-        if isinstance(translated, Ignored):
-            log.info("update ignored", extra={"event": "telegram.ignored", "update": update.update_id,
-                                              "reason": translated.reason})
-            return "ignored"
-        item_id = inbox_id(CHANNEL, translated.message_id)
-        fresh = await self._inbox.put(QueueItem(item_id, translated.user_id, message_to_payload(translated)))
-        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": translated.user_id,
-                                          "duplicate": not fresh})
-        return "queued" if fresh else "duplicate"
+        return await enqueue(self._inbox, translated, channel=CHANNEL)
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long polling for development without a public URL (the webhook is removed first)."""

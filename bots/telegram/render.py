@@ -15,7 +15,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from genius_loci.core.render import split_message
+from genius_loci.core.render import split_message, tracked_link
 from genius_loci.core.types import AUDIENCES, Answer
 from genius_loci.core.voice import Voice
 
@@ -33,10 +33,6 @@ class Part:
     html: str
     markup: Markup | None = None
 
-
-def tracked_link(public_url: str | None, turn_id: str, fallback: str) -> str:
-    """The ``/go/{turn}`` link that counts the redirect, when the server's public URL is known."""
-    return f"{public_url.rstrip('/')}/go/{turn_id}" if public_url else fallback
 
 
 def render(answer: Answer, voice: Voice, turn_id: str, *, public_url: str | None, private: bool = True) -> list[Part]:

@@ -10,6 +10,8 @@ from telegram import Message, MessageEntity, Update
 
 from genius_loci.core.types import AUDIENCES, GeoPoint, IncomingMessage
 
+from ..inbox import Ignored
+
 CHANNEL = "telegram"
 KeyOf = Callable[[str], str]  # platform user id -> pseudonymous key
 Seal = Callable[[str], str]
@@ -19,13 +21,6 @@ ATTACHMENTS = ("voice", "audio", "photo", "video", "video_note", "animation", "s
                "poll", "dice", "game", "invoice")
 VOTE = "v"
 AUDIENCE = "a"
-
-
-@dataclass(frozen=True, slots=True)
-class Ignored:
-    """An update the assistant leaves alone on purpose, and why (logged, never answered)."""
-
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,13 @@ import logging
 from collections.abc import Callable, Mapping
 
 from genius_loci.connectors.sealing import Sealer
-from genius_loci.core.envelope import inbox_id, message_to_payload
 from genius_loci.core.ports import Queue, Store
-from genius_loci.core.types import QueueItem
 from genius_loci.core.voice import Voice
 
 from ..http import ApiError
+from ..inbox import Ignored, enqueue
 from ..ratelimit import SenderLimit
-from .translate import CHANNEL, BadForm, Ignored, language_of_number, sender_of, to_incoming
+from .translate import CHANNEL, BadForm, language_of_number, sender_of, to_incoming
 
 log = logging.getLogger("genius_loci.whatsapp")
 
@@ -36,17 +35,11 @@ class WhatsAppChannel:
             message = to_incoming(form, key_of=self._key_of, seal=self._sealer.seal)
         except BadForm as exc:
             raise ApiError(400, str(exc)) from exc
-        if isinstance(message, Ignored):
-            log.info("message ignored", extra={"event": "whatsapp.ignored", "reason": message.reason})
-            return ""
-        if not self._limit.allow(message.user_id):
+        if not isinstance(message, Ignored) and not self._limit.allow(message.user_id):
             log.warning("sender over the limit", extra={"event": "whatsapp.rate_limited", "user": message.user_id})
             language = language_of_number(number) or self._voice.default_language
             return self._voice.say("slow_down", language)
-        item_id = inbox_id(CHANNEL, message.message_id)
-        fresh = await self._inbox.put(QueueItem(item_id, message.user_id, message_to_payload(message)))
-        log.info("message queued", extra={"event": "inbox.queued", "item": item_id, "user": message.user_id,
-                                          "duplicate": not fresh})
+        await enqueue(self._inbox, message, channel=CHANNEL)
         return ""
 
     async def status(self, form: Mapping[str, str]) -> None:

@@ -3,16 +3,13 @@ tracked link, a "reply 👍 or 👎" line, and numbered parts under 1,600 charac
 
 from __future__ import annotations
 
-from genius_loci.core.render import split_message
+from genius_loci.core.render import split_message, tracked_link
 from genius_loci.core.types import Answer
 from genius_loci.core.voice import Voice
 
 MAX_CHARS = 1600
 PART_LABEL_ROOM = 10  # "(12/12) "
 
-
-def tracked_link(public_url: str | None, turn_id: str, fallback: str) -> str:
-    return f"{public_url.rstrip('/')}/go/{turn_id}" if public_url else fallback
 
 
 def render(answer: Answer, voice: Voice, turn_id: str, *, public_url: str | None) -> list[str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from genius_loci.core.errors import LociError
 from genius_loci.core.types import GeoPoint, IncomingMessage
+
+from ..inbox import Ignored
 
 CHANNEL = "whatsapp"
 # A language hint from the number's country (the message's own language still wins when it is clear).
@@ -16,11 +18,6 @@ COUNTRY_LANGUAGES = {"33": "fr", "32": "fr", "41": "fr", "34": "es", "39": "it",
 
 class BadForm(LociError):
     """A webhook form the adapter cannot take (a 400 to Twilio, never a 500)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Ignored:
-    reason: str
 
 
 def sender_of(form: Mapping[str, str]) -> str:

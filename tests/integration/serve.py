@@ -8,8 +8,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -49,3 +50,14 @@ def serving(settings: dict[str, str], data_dir: Path, *args: str) -> Iterator[tu
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=30)
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """The first truthy value ``check`` returns, polling; fails the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    pytest.fail("timed out waiting")

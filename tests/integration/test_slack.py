@@ -9,7 +9,7 @@ import json
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from genius_loci.bots.bootstrap import Runtime
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed, slack_error
 from tests.fake_slack_socket import FakeSocketMode
 
-from .serve import serving
+from .serve import serving, wait_until
 
 PUBLIC = "https://loci.example.org"
 _ids = itertools.count(int(time.time()) % 100_000 * 1000)
@@ -66,15 +66,6 @@ def post_form(base: str, path: str, form: dict[str, str]) -> httpx.Response:
 def posted(fake: FakeSlack, channel: str, method: str = "chat.postMessage") -> list[dict[str, Any]]:
     return [c for c in fake.method_calls(method) if c.get("channel") == channel]
 
-
-def wait_until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail("timed out waiting")
 
 
 def test_url_verification_answers_the_challenge(base: str) -> None:

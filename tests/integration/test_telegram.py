@@ -9,7 +9,7 @@ import os
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from genius_loci.bots.bootstrap import Runtime
 from tests.fake_telegram import TOKEN, FakeTelegram, error
 from tests.telegram_updates import callback_update, location_update, message, text_update, update
 
-from .serve import LOCI, serving
+from .serve import LOCI, serving, wait_until
 
 SECRET = "s3cret-token_for-tests"
 PUBLIC = "https://loci.example.org"
@@ -51,15 +51,6 @@ def post(base: str, body: dict[str, Any] | bytes, secret: str | None = SECRET) -
 def sent_to(fake: FakeTelegram, chat: int, method: str = "sendMessage") -> list[dict[str, Any]]:
     return [c for c in fake.method_calls(method) if int(c.get("chat_id", 0)) == chat]
 
-
-def wait_until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail("timed out waiting")
 
 
 def test_secret_token_is_required_and_checked(base: str) -> None:

@@ -7,9 +7,8 @@ import asyncio
 import itertools
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from genius_loci.bots.bootstrap import Runtime
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio, twilio_error
 
-from .serve import serving
+from .serve import serving, wait_until
 
 PUBLIC = "https://loci.example.org"
 VALIDATOR = RequestValidator(AUTH_TOKEN)
@@ -55,15 +54,6 @@ def post(base: str, form: dict[str, str], *, path: str = "/webhooks/whatsapp", s
     body = {**form, "Body": form.get("Body", "") + "!"} if tamper else form
     return httpx.post(f"{base}{path}", data=body, headers={"X-Twilio-Signature": sig} if sig else {})
 
-
-def wait_until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail("timed out waiting")
 
 
 def test_signatures(base: str) -> None:
