@@ -50,6 +50,8 @@ class Channels:
     async def start(self) -> None:
         if self.telegram is not None:
             await self.telegram.start()
+        if self.slack is not None:
+            await self.slack.start()
         if self.slack is not None and self.slack_app_token:
             self._socket = AsyncSocketModeHandler(self.slack.app, self.slack_app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]

@@ -8,12 +8,16 @@ request unacknowledged, so Slack sends it again and nothing is lost.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from genius_loci.config.settings import Settings
@@ -36,14 +40,46 @@ def build_client(settings: Settings) -> AsyncWebClient:
     return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base_url)
 
 
+class OneWorkspace(AsyncAuthorize):
+    """Bolt's authorization for the one workspace the bot token belongs to: ``auth.test`` asked once, behind a
+    lock, then remembered. (Bolt's own single-team authorization asks it on the first request, so a first burst
+    of requests asked it once each.)"""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._client = client
+        self._lock = asyncio.Lock()
+        self._result: AuthorizeResult | None = None
+
+    async def __call__(self, **_: Any) -> AuthorizeResult:
+        async with self._lock:
+            if self._result is None:
+                response = await self._client.auth_test()
+                self._result = AuthorizeResult.from_auth_test_response(auth_test_response=response,
+                                                                       bot_token=self._client.token)
+        return self._result
+
+
 class SlackChannel:
     def __init__(self, client: AsyncWebClient, signing_secret: str, inbox: Queue, key_of: Callable[[str], str],
                  sealer: Sealer) -> None:
         self._inbox = inbox
         self._key_of = key_of
         self._seal = sealer.seal
-        self.app = AsyncApp(client=client, signing_secret=signing_secret, logger=log)
+        self._workspace = OneWorkspace(client)
+        # the listeners are quick (translate, put, ack): run them inline, rather than as tasks whose ack Bolt
+        # polls every 10 ms (which, under a burst, kept the event loop busy waking sleepers)
+        self.app = AsyncApp(client=AsyncWebClient(base_url=client.base_url), authorize=self._workspace,
+                            signing_secret=signing_secret, logger=log, process_before_response=True)
         self._listen(self.app)
+
+    async def start(self) -> None:
+        """Checks the bot token (``auth.test``) before the first request; a Slack that does not answer yet is
+        logged, and asked again at the first request."""
+        try:
+            await self._workspace()
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.error("slack auth.test failed", extra={"event": "slack.auth_failed", "reason": str(exc)[:200]})
 
     async def accept(self, message: IncomingMessage | Ignored) -> str:
         return await enqueue(self._inbox, message, channel=CHANNEL)

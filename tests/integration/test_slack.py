@@ -3,6 +3,7 @@ and slack_sdk talking to a local fake of Slack's Web API."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -104,6 +105,17 @@ def test_a_mention_is_answered_once_in_its_thread_even_when_slack_resends_it(bas
     assert [(a["action_id"], a.get("value")) for a in actions[1:]] == [("loci_vote_up", turn),
                                                                       ("loci_vote_down", turn)]
     assert "2013" in reply["text"]  # the plain-text fallback for notifications
+
+
+def test_the_token_is_checked_once_however_many_requests_come(base: str, fake: FakeSlack) -> None:
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            bodies = [json.dumps(event("<@U0LOCIBOT> /help", channel="C0BURST")) for _ in range(30)]
+            rs = await asyncio.gather(*(client.post(f"{base}/webhooks/slack/events", content=b, headers={
+                "Content-Type": "application/json", **signed(b)}) for b in bodies))
+            return [r.status_code for r in rs]
+    assert asyncio.run(burst()) == [200] * 30
+    assert len(fake.calls("/api/auth.test")) == 1  # at start, not once per request of a first burst
 
 
 def test_a_follow_up_in_the_thread_is_the_same_conversation(base: str, fake: FakeSlack) -> None:
