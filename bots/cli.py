@@ -142,8 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     answers = ev_sub.add_parser("answers", help="answer quality on BEIR-format questions that carry gold answers")
     answers.add_argument("--corpus", type=Path, required=True)
     answers.add_argument("--queries", type=Path, required=True, help="JSONL with _id, text, answers [, language]")
-    answers.add_argument("--qrels", type=Path, help="not needed; accepted for symmetry with `eval retrieval`")
+    answers.add_argument("--qrels", type=Path, help="the gold passages (needed by --hide-gold)")
     answers.add_argument("--limit", type=int, help="only the first N questions")
+    answers.add_argument("--hide-gold", type=float, default=0.0, metavar="FRACTION",
+                         help="ask this fraction of the questions with their gold passages hidden (unanswerable), "
+                              "and report abstention, AUROC and ECE")
     answers.add_argument("--answerers", default=None, metavar="A,B",
                          help="extractive and/or llm, side by side (default: the configured answerer)")
     answers.add_argument("--json", action="store_true")
@@ -329,6 +332,10 @@ async def _eval_answers(runtime: Runtime, args: argparse.Namespace) -> int:
     data = load_beir(args.corpus, args.queries, args.qrels)
     rt = runtime
     voice = rt.territory.voice
+    if args.hide_gold and args.qrels is None:
+        raise LociError("--hide-gold needs --qrels: the gold passages to hide are read from it")
+    if not 0.0 <= args.hide_gold < 1.0:
+        raise LociError("--hide-gold takes a fraction, from 0 to below 1 (e.g. 0.5)")
     names = (args.answerers or rt.settings.answerer).split(",")
     unknown = set(names) - {"extractive", "llm"}
     if unknown:
@@ -342,7 +349,7 @@ async def _eval_answers(runtime: Runtime, args: argparse.Namespace) -> int:
         result = await evaluate_answers(
             data, embedder=rt.embedder, detector=rt.detector, languages=voice.languages,
             default_language=voice.default_language, limit=args.limit, progress=advance,
-            assistants_for={name: factory(name) for name in names})
+            hide_gold=args.hide_gold, assistants_for={name: factory(name) for name in names})
     if args.json:
         console.out.print(json.dumps(result))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import time
@@ -17,11 +18,11 @@ from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.errors import LociError
-from genius_loci.core.evaluation import AnswerTally, RetrievalTally, report
+from genius_loci.core.evaluation import AbstentionTally, AnswerTally, RetrievalTally, report
 from genius_loci.core.language import choose_language
 from genius_loci.core.ports import LanguageDetector, ProgressCallback
 from genius_loci.core.retrieval.hybrid import HybridRetriever
-from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, Passage, Query
+from genius_loci.core.types import Filters, GeoPoint, Hit, IncomingMessage, Passage, Query, SearchRequest
 
 CANDIDATES = 25
 
@@ -145,31 +146,65 @@ def _query(q: dict[str, Any], detector: LanguageDetector, languages: tuple[str, 
     return query
 
 
+class HidingIndex:
+    """An index that acts as if some documents were not in it (``hidden``, set per question): what
+    ``--hide-gold`` asks a question against."""
+
+    def __init__(self, inner: EmbeddedIndex) -> None:
+        self._inner = inner
+        self.hidden: frozenset[str] = frozenset()
+
+    async def search(self, request: SearchRequest) -> list[Hit]:
+        if not self.hidden:
+            return await self._inner.search(request)
+        hits = await self._inner.search(replace(request, k=request.k + len(self.hidden)))
+        return [h for h in hits if h.passage.doc_id not in self.hidden][: request.k]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def hidden_for(question_id: str, fraction: float) -> bool:
+    """Whether a question is made unanswerable by ``--hide-gold fraction``: a stable choice by its id."""
+    return int(hashlib.sha1(question_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < fraction
+
+
 async def evaluate_answers(data: BeirSet, *, assistants_for: Mapping[str, Callable[[EmbeddedIndex], Assistant]],
                            embedder: CachedEmbedder, detector: LanguageDetector, languages: tuple[str, ...],
-                           default_language: str, limit: int | None = None,
+                           default_language: str, limit: int | None = None, hide_gold: float = 0.0,
                            progress: ProgressCallback | None = None) -> dict[str, object]:
     """Asks every question that carries gold ``answers`` of each answerer, side by side; a question's
-    expected language is its ``language`` field, else the detected one."""
+    expected language is its ``language`` field, else the detected one. With ``hide_gold``, that fraction of
+    the questions is asked as if their gold passages (qrels) were not indexed: they become unanswerable, and
+    abstention and the confidence's calibration are reported too."""
     index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
                                    default_language=default_language, progress=progress)
+    hiding = HidingIndex(index)
     questions = [q for q in data.all_queries if q.get("answers")]
     questions = questions[:limit] if limit else questions
-    results = {}
+    results: dict[str, dict[str, object]] = {}
     for name, assistant_for in assistants_for.items():
-        assistant = assistant_for(index)
-        tally = AnswerTally()
+        assistant = assistant_for(hiding)  # type: ignore[arg-type]
+        tally, abstention = AnswerTally(), AbstentionTally()
         for q in questions:
+            hide = hide_gold > 0 and hidden_for(str(q["_id"]), hide_gold) and bool(data.qrels.get(q["_id"]))
+            hiding.hidden = frozenset(data.qrels[q["_id"]]) if hide else frozenset()
             expected = q.get("language") or choose_language(q["text"], detector, languages,
                                                             default_language).language
             started = time.perf_counter()
             answer = await assistant.handle(IncomingMessage("eval", "eval", q["text"]))
             ms = (time.perf_counter() - started) * 1000
             markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
-            tally.add(text=answer.text, status=answer.status, citation_numbers=markers,
-                      n_citations=len(answer.citations), language=answer.language, expected_language=str(expected),
-                      gold=list(q["answers"]), ms=ms, fell_back=answer.answerer not in {name, "none"}
-                      and not answer.answerer.startswith(f"{name}:"))
-        results[name] = tally.summary()
+            contained = tally.add(text=answer.text, status=answer.status, citation_numbers=markers,
+                                  n_citations=len(answer.citations), language=answer.language,
+                                  expected_language=str(expected), gold=list(q["answers"]), ms=ms,
+                                  fell_back=answer.answerer not in {name, "none"}
+                                  and not answer.answerer.startswith(f"{name}:"))
+            abstention.add(confidence=answer.confidence, answerable=not hide, abstained=answer.status != "answered",
+                           contained=contained)
+        results[name] = dict(tally.summary())
+        if hide_gold > 0:
+            results[name].update(abstention.summary())
+    hiding.hidden = frozenset()
     index.close()
     return {"n_questions": len(questions), "answerers": results}

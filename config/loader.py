@@ -25,7 +25,7 @@ VOICE_KEYS = (
     "welcome", "help", "audience_tourist", "audience_investor", "audience_resident", "audience_student",
     "audience_set", "language_set", "language_choices", "share_location", "need_location", "nearby_query", "nearby",
     "nearby_none", "nearby_more", "location_outside", "attachment", "thanks", "nothing_to_rate", "rate_prompt",
-    "slow_down", "sources")
+    "slow_down", "sources", "close_topic")
 
 
 class _Model(BaseModel):

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of rate-limited or failed calls, with backoff.")
     llm_local: bool = Field(False, description="Serve the bundled local model (loci models install) on loopback.")
     reranker: Literal["linear", "none"] = Field("linear", description="Reorder fused candidates with the model.")
+    confidence: Literal["learned", "similarity"] = Field(
+        "learned", description="learned: config/confidence.json; similarity: the best hit's cosine alone.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     log_format: Literal["json", "text"] = "json"
 
@@ -127,6 +129,10 @@ class Settings(BaseSettings):
     @property
     def prompt_path(self) -> Path:
         return self.config_dir / "prompts" / "system.md"
+
+    @property
+    def confidence_path(self) -> Path:
+        return self.config_dir / "confidence.json"
 
     @property
     def reranker_path(self) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .answering.citations import resolve_citations
@@ -11,7 +11,7 @@ from .dialogue import about_here, notice
 from .geo import BoundingBox, Gazetteer
 from .guardrails import declined
 from .language import choose_language
-from .ports import Answerer, LanguageDetector
+from .ports import Answerer, Calibrator, LanguageDetector
 from .retrieval.confidence import ConfidenceModel
 from .retrieval.hybrid import HybridRetriever
 from .routing import Router
@@ -36,7 +36,7 @@ class Assistant:
 
     def __init__(self, *, retriever: HybridRetriever, answerer: Answerer, detector: LanguageDetector,
                  router: Router, gazetteer: Gazetteer, bbox: BoundingBox, voice: Voice,
-                 policy: AnswerPolicy = AnswerPolicy(), confidence: ConfidenceModel = ConfidenceModel()
+                 policy: AnswerPolicy = AnswerPolicy(), confidence: Calibrator = ConfidenceModel()
                  ) -> None:
         self._retriever = retriever
         self._answerer = answerer
@@ -94,11 +94,11 @@ class Assistant:
 
         t = time.perf_counter()
         hits = await self.search(query)
-        confidence = self._confidence(hits)
+        confidence = self._confidence(query, hits)
         timings["retrieve"] = _ms(t)
 
         if confidence < self._policy.min_confidence:
-            return self._abstain(query, confidence, timings, started)
+            return self._abstain(query, confidence, timings, started, hits)
 
         t = time.perf_counter()
         given = hits[: self._policy.answer_passages]
@@ -168,9 +168,15 @@ class Assistant:
         timings["total"] = _ms(started)
         return Answer(text, query.language, 1.0, "abstained", (), redirect, "none", timings, query.audience)
 
-    def _abstain(self, query: Query, confidence: float, timings: dict[str, float], started: float) -> Answer:
+    def _abstain(self, query: Query, confidence: float, timings: dict[str, float], started: float,
+                 hits: Sequence[Hit] = ()) -> Answer:
+        """An honest "my sources don't say", the partner to ask, and — when something close was found — what
+        the assistant can tell about instead."""
         redirect = self._router.for_question(query)
         text = self._voice.say("dont_know", query.language, partner=redirect.name, url=redirect.url)
+        close = list(dict.fromkeys(h.passage.title for h in hits[:CLOSE_TOPICS] if h.passage.title))
+        if close and confidence >= CLOSE_ENOUGH:
+            text = f"{text}\n{self._voice.say('close_topic', query.language, topic=' ; '.join(close))}"
         timings["total"] = _ms(started)
         return Answer(text, query.language, confidence, "abstained", (), redirect, "none", timings, query.audience)
 
@@ -179,6 +185,8 @@ class Assistant:
         return Answer(text, language, 0.0, "rejected", (), None, "none", {"total": _ms(started)})
 
 
+CLOSE_ENOUGH = 0.02  # below this the best hit is unrelated: nothing "close" is offered
+CLOSE_TOPICS = 2
 NEARBY_KM = 3.0
 NEARBY_CANDIDATES = 20
 NEARBY_PLACES = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
 import unicodedata
@@ -68,20 +69,23 @@ class AnswerTally:
     milliseconds: list[float] = field(default_factory=list)
 
     def add(self, *, text: str, status: str, citation_numbers: Sequence[int], n_citations: int, language: str,
-            expected_language: str, gold: Sequence[str], ms: float, fell_back: bool = False) -> None:
-        """``fell_back``: another answerer than the one evaluated wrote the answer (the model failed)."""
+            expected_language: str, gold: Sequence[str], ms: float, fell_back: bool = False) -> bool:
+        """``fell_back``: another answerer than the one evaluated wrote the answer (the model failed).
+        Returns whether the answer contains a gold answer."""
         self.n += 1
         self.milliseconds.append(ms)
         self.language_ok += language == expected_language
         if status == "abstained":
             self.abstained += 1
         if status != "answered":
-            return
+            return False
         self.answered += 1
         self.fell_back += fell_back
         body = normalise(text)
-        self.contained += any(normalise(g) and normalise(g) in body for g in gold)
+        contained = any(normalise(g) and normalise(g) in body for g in gold)
+        self.contained += contained
         self.cited_validly += bool(citation_numbers) and all(1 <= c <= n_citations for c in citation_numbers)
+        return contained
 
     def summary(self) -> dict[str, float]:
         n = max(1, self.n)
@@ -93,3 +97,69 @@ class AnswerTally:
                 "ms_per_question": round(statistics.fmean(self.milliseconds), 2) if self.milliseconds else 0.0,
                 "ms_median": round(statistics.median(self.milliseconds), 2) if self.milliseconds else 0.0,
                 "ms_p95": round(quantile(sorted(self.milliseconds), 0.95), 2) if self.milliseconds else 0.0}
+
+
+def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """Area under the ROC curve: the chance that a positive scores above a negative (ties count half)."""
+    positives = [s for s, y in zip(scores, labels, strict=True) if y]
+    negatives = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not positives or not negatives:
+        return 0.0
+    ranked = sorted(negatives)
+    total = 0.0
+    for p in positives:
+        below = _count_below(ranked, p)
+        ties = _count_below(ranked, p, inclusive=True) - below
+        total += below + 0.5 * ties
+    return total / (len(positives) * len(negatives))
+
+
+def _count_below(ranked: Sequence[float], value: float, inclusive: bool = False) -> int:
+    return (bisect.bisect_right if inclusive else bisect.bisect_left)(ranked, value)
+
+
+def expected_calibration_error(confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 10) -> float:
+    """ECE: the mean gap between confidence and how often it was right, over equal-width bins, weighted by
+    how many answers fall in each."""
+    if not confidences:
+        return 0.0
+    gap = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [(c, y) for c, y in zip(confidences, outcomes, strict=True)
+                   if low <= c < high or (b == bins - 1 and c == 1.0)]
+        if members:
+            mean_confidence = statistics.fmean(c for c, _ in members)
+            accuracy = statistics.fmean(float(y) for _, y in members)
+            gap += len(members) / len(confidences) * abs(mean_confidence - accuracy)
+    return gap
+
+
+@dataclass(slots=True)
+class AbstentionTally:
+    """Questions asked with their gold passages hidden (unanswerable) or not (answerable): how often the
+    assistant abstains on each, and how well its confidence tells them apart."""
+
+    confidences: list[float] = field(default_factory=list)
+    answerable: list[bool] = field(default_factory=list)
+    supported: list[bool] = field(default_factory=list)  # answered and containing a gold answer
+    abstained: list[bool] = field(default_factory=list)
+
+    def add(self, *, confidence: float, answerable: bool, abstained: bool, contained: bool) -> None:
+        self.confidences.append(confidence)
+        self.answerable.append(answerable)
+        self.abstained.append(abstained)
+        self.supported.append(answerable and not abstained and contained)
+
+    def summary(self) -> dict[str, object]:
+        def part(flag: bool) -> dict[str, float]:
+            rows = [(a, s) for a, s, ok in zip(self.abstained, self.supported, self.answerable, strict=True)
+                    if ok == flag]
+            out: dict[str, float] = {"n": len(rows),
+                                     "abstain_rate": round(sum(a for a, _ in rows) / max(1, len(rows)), 4)}
+            if flag:
+                out["gold_contained"] = round(sum(s for _, s in rows) / max(1, len(rows)), 4)
+            return out
+        return {"unanswerable": part(False), "answerable": part(True),
+                "auroc": round(auroc(self.confidences, self.answerable), 4),
+                "ece": round(expected_calibration_error(self.confidences, self.supported), 4)}

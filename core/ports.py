@@ -75,6 +75,13 @@ class Reranker(Protocol):
         """Work that can be done on early candidates (called in a thread while the question is embedded)."""
 
 
+class Calibrator(Protocol):
+    """How likely the best hits of a question hold its answer (0-1): below the threshold, the assistant
+    abstains."""
+
+    def __call__(self, query: Query, hits: Sequence[Hit]) -> float: ...
+
+
 class Answerer(Protocol):
     """Writes an answer from numbered passages: ``[n]`` refers to ``hits[n-1]``."""
 

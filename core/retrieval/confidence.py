@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..types import Hit
+from ..types import Hit, Query
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class ConfidenceModel:
     scale: float = 0.01
     agreement_bonus: float = 1.0
 
-    def __call__(self, hits: Sequence[Hit]) -> float:
+    def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
         if not hits:
             return 0.0
         top = hits[0]

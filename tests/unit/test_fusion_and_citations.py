@@ -1,7 +1,7 @@
 from genius_loci.core.answering.citations import resolve_citations
 from genius_loci.core.retrieval.confidence import ConfidenceModel
 from genius_loci.core.retrieval.fusion import weighted_zscore, zscores
-from genius_loci.core.types import Hit, Passage
+from genius_loci.core.types import Hit, Passage, Query
 
 
 def _p(pid: str, owner: str | None = None) -> Passage:
@@ -55,7 +55,8 @@ def test_confidence_rises_with_similarity_and_agreement() -> None:
     high = Hit(_p("a"), 1.0, {"dense": 0.86}, {"dense": 1})
     agreed = Hit(_p("a"), 1.0, {"dense": 0.80, "bm25": 3.0}, {"dense": 1, "bm25": 1})
     alone = Hit(_p("a"), 1.0, {"dense": 0.80}, {"dense": 1})
-    assert model([low]) < 0.1 < 0.9 < model([high])
-    assert model([agreed]) > model([alone])
-    assert model([]) == 0.0
-    assert model([Hit(_p("a"), 1.0, {"bm25": 5.0}, {"bm25": 1})]) == 0.0
+    q = Query("q", "fr")
+    assert model(q, [low]) < 0.1 < 0.9 < model(q, [high])
+    assert model(q, [agreed]) > model(q, [alone])
+    assert model(q, []) == 0.0
+    assert model(q, [Hit(_p("a"), 1.0, {"bm25": 5.0}, {"bm25": 1})]) == 0.0

@@ -1,0 +1,39 @@
+"""What a question asks for (a date, an amount, a count) and whether a sentence holds it, in the five
+languages (accent-folded patterns)."""
+
+from __future__ import annotations
+
+import re
+
+from genius_loci.core.text import fold
+
+# What a question asks for, in the five languages (accent-folded), and how that looks in a sentence.
+ASKS = {
+    "date": re.compile(r"\b(quand|when|cuando|quando|wann|en quelle annee|in what year|in which year|what year|"
+                       r"en que ano|in che anno|in welchem jahr|depuis quand|since when|a quelle date|what date)\b"),
+    "amount": re.compile(r"\b(combien coute|how much|cuanto cuesta|quanto costa|wie viel kostet|wieviel kostet|"
+                         r"quel prix|quel est le prix|what is the price|what does it cost|precio|prezzo|preis|"
+                         r"tarif|cout|cost|price)\b"),
+    "count": re.compile(r"\b(combien|how many|cuantos|cuantas|quanti|quante|wie viele)\b"),
+}
+LOOKS = {
+    "date": re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|"
+                       r"octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
+                       r"october|november|december|siecle|century)\b"),
+    "amount": re.compile(r"\d[\d\s.,]*\s*(€|eur|euros?|\$|dollars?|francs?)|(€|\$)\s*\d|\bgratuit|\bfree\b"),
+    "count": re.compile(r"\b\d+\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|one|two|three|"
+                        r"four|five|six|seven|eight|nine|ten|hundred|thousand|million|millions)\b"),
+}
+
+
+def asked_type(text: str) -> str | None:
+    """``date``, ``amount``, ``count``, or None when the question asks for none of them."""
+    folded = fold(text)
+    for kind in ("date", "amount", "count"):  # "combien coûte" is an amount before it is a count
+        if ASKS[kind].search(folded):
+            return kind
+    return None
+
+
+def has_type(sentence: str, kind: str) -> bool:
+    return bool(LOOKS[kind].search(fold(sentence)))
