@@ -71,7 +71,7 @@ async def rows_for(assistant: Assistant, features: ConfidenceFeatures, questions
             hiding.hidden = q["hidden"]
         query = assistant.understand(q["message"])
         hits = await assistant.search(query)
-        row = features.row(query, hits)
+        row = await features.row(query, hits)
         if row is None:
             continue
         xs.append(row)
@@ -114,7 +114,7 @@ async def main() -> dict[str, Any]:
         audience=q.get("audience")), "gold": set() if q["expect"] == "none" else set(q["expect"]),
         "hidden": frozenset()} for i, q in enumerate(bundled)]
     base = runtime.assistant
-    bundled_features = ConfidenceFeatures(runtime.index)
+    bundled_features = ConfidenceFeatures(runtime.index, runtime.embedder)
     xb, yb = await rows_for(base, bundled_features, [q for q in bundled_qs if not held_out(q["id"])], None, k)
 
     data = load_beir(PIAF / "corpus.jsonl", PIAF / "queries.jsonl", PIAF / "qrels.tsv")
@@ -129,8 +129,8 @@ async def main() -> dict[str, Any]:
         hide = hidden_for(str(q["_id"]), 0.5)
         piaf_qs.append({"id": str(q["_id"]), "message": IncomingMessage("eval", "eval", q["text"]),
                         "gold": set() if hide else set(gold), "hidden": frozenset(gold) if hide else frozenset()})
-    xp, yp = await rows_for(piaf_base, ConfidenceFeatures(index), [q for q in piaf_qs if not held_out(q["id"])],
-                            hiding, k)
+    training = [q for q in piaf_qs if not held_out(q["id"])]
+    xp, yp = await rows_for(piaf_base, ConfidenceFeatures(index, runtime.embedder), training, hiding, k)
 
     x = np.array(xp + xb)
     y = np.array(yp + yb)

@@ -162,7 +162,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's)."""
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index)
                 if settings.reranker == "linear" else None)
-    confidence: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index)
+    confidence: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder)
                               if settings.confidence == "learned" else ConfidenceModel())
     voice = territory.voice
     return Assistant(

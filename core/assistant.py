@@ -94,7 +94,7 @@ class Assistant:
 
         t = time.perf_counter()
         hits = await self.search(query)
-        confidence = self._confidence(query, hits)
+        confidence = await self._confidence(query, hits)
         timings["retrieve"] = _ms(t)
 
         if confidence < self._policy.min_confidence:

@@ -79,7 +79,7 @@ class Calibrator(Protocol):
     """How likely the best hits of a question hold its answer (0-1): below the threshold, the assistant
     abstains."""
 
-    def __call__(self, query: Query, hits: Sequence[Hit]) -> float: ...
+    async def __call__(self, query: Query, hits: Sequence[Hit]) -> float: ...
 
 
 class Answerer(Protocol):

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from genius_loci.core.errors import ConfigError
+from genius_loci.core.ports import Embedder
 from genius_loci.core.types import Hit, Query
 
 from ..analysis import sentences, terms
@@ -29,7 +30,9 @@ from .features import BASE, AnalysisCache, features
 from .linear import TermStatistics
 
 NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "type_asked", "type_found",
-         "log_terms")
+         "log_terms", "top_sentence_cosine", "best_sentence_cosine", "sentence_over_passage", "located",
+         "missing_rare", "missing_rare_in_head", "missing_x_same_language")
+SENTENCE_HITS = 3  # the passages whose sentences are compared with the question (those an answer quotes)
 HEAD = 10  # hits whose features are computed together (z-scores are relative to them)
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +61,12 @@ class ConfidenceWeights:
 class ConfidenceFeatures:
     """The feature row of a question's ranked hits (shared by the model and its training)."""
 
-    def __init__(self, stats: TermStatistics) -> None:
+    def __init__(self, stats: TermStatistics, embedder: Embedder) -> None:
         self._stats = stats
+        self._embedder = embedder
         self._analysis = AnalysisCache()
 
-    def row(self, query: Query, hits: Sequence[Hit]) -> list[float] | None:
+    async def row(self, query: Query, hits: Sequence[Hit]) -> list[float] | None:
         if not hits:
             return None
         head = list(hits[:HEAD])
@@ -82,8 +86,29 @@ class ConfidenceFeatures:
         if kind is not None:
             best = _best_sentence(first.passage.text, wanted, first.passage.language)
             found = float(has_type(best, kind))
-        return [*top, first.score, margin, float(first.passage.language == query.language),
-                float(kind is not None), found, math.log(len(wanted) + 1)]
+        top_sentence, best_sentence = await self._sentence_cosines(query, head[:SENTENCE_HITS])
+        # the question's most specific word, when the passages lack it ("chien" in "dogs on the beach?")
+        top_words = self._analysis.get(first.passage).present
+        head_words = set().union(*(self._analysis.get(h.passage).present for h in head[:SENTENCE_HITS]))
+        rarest = math.log(n + 1) or 1.0
+        missing = max((idf(t) for t in wanted if t not in top_words), default=0.0) / rarest
+        missing_head = max((idf(t) for t in wanted if t not in head_words), default=0.0) / rarest
+        same = float(first.passage.language == query.language)
+        return [*top, first.score, margin, same, float(kind is not None), found, math.log(len(wanted) + 1),
+                top_sentence, best_sentence, top_sentence - first.scores.get("dense", top_sentence),
+                float(query.geo is not None and query.from_user), missing, missing_head, missing * same]
+
+    async def _sentence_cosines(self, query: Query, hits: Sequence[Hit]) -> tuple[float, float]:
+        """The question's best cosine with a sentence of the first hit, and of any of ``hits``: a question
+        is usually answered by one sentence, which the whole passage's vector dilutes. Sentences are embedded
+        as passages, as the extractive answerer does (the cache shares them)."""
+        per_hit = [sentences(h.passage.text) or [h.passage.text] for h in hits]
+        flat = [s for group in per_hit for s in group]
+        question = await self._embedder.embed([query.text], role="query")
+        vectors = await self._embedder.embed(flat, role="passage")
+        cosines = vectors @ question[0]
+        first = float(cosines[: len(per_hit[0])].max())
+        return first, float(cosines.max())
 
 
 def _best_sentence(text: str, wanted: list[str], language: str) -> str:
@@ -94,10 +119,10 @@ def _best_sentence(text: str, wanted: list[str], language: str) -> str:
 class LearnedConfidence:
     """``Calibrator`` of the core: the model's probability for a question's ranked hits."""
 
-    def __init__(self, weights: ConfidenceWeights, stats: TermStatistics) -> None:
+    def __init__(self, weights: ConfidenceWeights, stats: TermStatistics, embedder: Embedder) -> None:
         self._weights = weights
-        self._features = ConfidenceFeatures(stats)
+        self._features = ConfidenceFeatures(stats, embedder)
 
-    def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
-        row = self._features.row(query, hits)
+    async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
+        row = await self._features.row(query, hits)
         return 0.0 if row is None else self._weights.probability(row)

@@ -23,7 +23,7 @@ class ConfidenceModel:
     scale: float = 0.01
     agreement_bonus: float = 1.0
 
-    def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
+    async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
         if not hits:
             return 0.0
         top = hits[0]

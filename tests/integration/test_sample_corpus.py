@@ -52,8 +52,10 @@ def test_question_outside_the_corpus_gets_i_dont_know_and_a_partner(runtime: Run
 def test_labelled_questions_meet_the_floors(runtime: Runtime) -> None:
     """tests/eval/questions.yaml (five languages, audiences, shared locations): a right source in the
     top 3 for >= 90 % of answerable questions; with a location, the first passage within the radius the
-    question asks for >= 90 %; >= 80 % of unanswerable questions get "I don't know"; the answer in the
-    question's language >= 95 %."""
+    question asks for >= 90 %; >= 92 % of answerable questions answered; >= 72 % of the unanswerable ones
+    abstained, >= 50 % of those about the territory that the corpus does not cover (rents, bike hire, taxi
+    fares: the last 25; 0 of 25 before the learned confidence); the answer in the question's language
+    >= 95 %."""
     assistant = runtime.assistant
     answerable = [q for q in QUESTIONS if q["expect"] != "none"]
     unanswerable = [q for q in QUESTIONS if q["expect"] == "none"]
@@ -75,10 +77,14 @@ def test_labelled_questions_meet_the_floors(runtime: Runtime) -> None:
         near += geo is not None and GeoPoint(*q["location"]).distance_km(geo) <= q["radius_km"]
     answers = [asyncio.run(assistant.handle(message(q))) for q in answerable]
     same_language = sum(a.language == q["lang"] for a, q in zip(answers, answerable, strict=True))
-    abstained = sum(asyncio.run(assistant.handle(message(q))).status == "abstained" for q in unanswerable)
+    answered = sum(a.status == "answered" for a in answers)
+    abstained_each = [asyncio.run(assistant.handle(message(q))).status == "abstained" for q in unanswerable]
+    abstained, in_territory = sum(abstained_each), sum(abstained_each[-25:])
     assert right / len(answerable) >= 0.90, f"{right}/{len(answerable)} with a right source in the top 3"
     assert near / len(located) >= 0.90, f"{near}/{len(located)} located questions answered from within the radius"
-    assert abstained / len(unanswerable) >= 0.80, f"{abstained}/{len(unanswerable)} abstained"
+    assert answered / len(answerable) >= 0.92, f"{answered}/{len(answerable)} answerable questions answered"
+    assert abstained / len(unanswerable) >= 0.72, f"{abstained}/{len(unanswerable)} abstained"
+    assert in_territory / 25 >= 0.5, f"{in_territory}/25 in-territory unanswerable questions abstained"
     assert same_language / len(answerable) >= 0.95, f"{same_language}/{len(answerable)} in the question's language"
 
 

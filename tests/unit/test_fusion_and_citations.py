@@ -49,14 +49,14 @@ def test_citations_none_when_no_marker() -> None:
     assert citations == () and cited == [] and text == "No marker here."
 
 
-def test_confidence_rises_with_similarity_and_agreement() -> None:
+async def test_confidence_rises_with_similarity_and_agreement() -> None:
     model = ConfidenceModel()
     low = Hit(_p("a"), 1.0, {"dense": 0.76}, {"dense": 1})
     high = Hit(_p("a"), 1.0, {"dense": 0.86}, {"dense": 1})
     agreed = Hit(_p("a"), 1.0, {"dense": 0.80, "bm25": 3.0}, {"dense": 1, "bm25": 1})
     alone = Hit(_p("a"), 1.0, {"dense": 0.80}, {"dense": 1})
     q = Query("q", "fr")
-    assert model(q, [low]) < 0.1 < 0.9 < model(q, [high])
-    assert model(q, [agreed]) > model(q, [alone])
-    assert model(q, []) == 0.0
-    assert model(q, [Hit(_p("a"), 1.0, {"bm25": 5.0}, {"bm25": 1})]) == 0.0
+    assert await model(q, [low]) < 0.1 < 0.9 < await model(q, [high])
+    assert await model(q, [agreed]) > await model(q, [alone])
+    assert await model(q, []) == 0.0
+    assert await model(q, [Hit(_p("a"), 1.0, {"bm25": 5.0}, {"bm25": 1})]) == 0.0
