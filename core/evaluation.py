@@ -67,6 +67,7 @@ class AnswerTally:
     abstained: int = 0
     fell_back: int = 0
     milliseconds: list[float] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)  # characters of each answered text
 
     def add(self, *, text: str, status: str, citation_numbers: Sequence[int], n_citations: int, language: str,
             expected_language: str, gold: Sequence[str], ms: float, fell_back: bool = False) -> bool:
@@ -81,6 +82,7 @@ class AnswerTally:
             return False
         self.answered += 1
         self.fell_back += fell_back
+        self.lengths.append(len(text))
         body = normalise(text)
         contained = any(normalise(g) and normalise(g) in body for g in gold)
         self.contained += contained
@@ -96,7 +98,8 @@ class AnswerTally:
                 "fallback_rate": round(self.fell_back / max(1, self.answered), 4),
                 "ms_per_question": round(statistics.fmean(self.milliseconds), 2) if self.milliseconds else 0.0,
                 "ms_median": round(statistics.median(self.milliseconds), 2) if self.milliseconds else 0.0,
-                "ms_p95": round(quantile(sorted(self.milliseconds), 0.95), 2) if self.milliseconds else 0.0}
+                "ms_p95": round(quantile(sorted(self.milliseconds), 0.95), 2) if self.milliseconds else 0.0,
+                "mean_chars": round(statistics.fmean(self.lengths), 1) if self.lengths else 0.0}
 
 
 def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:

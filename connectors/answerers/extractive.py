@@ -16,9 +16,13 @@ from genius_loci.core.types import Draft, Hit, Query
 from genius_loci.core.voice import Voice
 
 from ..analysis import sentences, terms
+from ..answer_types import asked_type, has_type
 
 SAME_LANGUAGE_MARGIN = 0.75  # score units: a passage in the user's language this close to the best is preferred
 FIRST_PASSAGE_PRIOR = 0.1  # sentences of the best passage win unless another is clearly better
+# a sentence holding what the question asks for (a date for "when", an amount for "how much"): on the training
+# half of PIAF dev, gold contained 0.715 -> 0.722 at the same length
+TYPE_BONUS = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +69,11 @@ class ExtractiveAnswerer:
             question = await self._embedder.embed([query.text], role="query")
             quoted = await self._embedder.embed([c[2] for c in candidates], role="passage")
             scores = scores + quoted @ question[0]
-        # the first passage is the most relevant: favour it, and its opening sentence a little
+        # the first passage is the most relevant: favour it; and a sentence that holds the kind of thing asked
+        kind = asked_type(query.text)
         prior = np.array([(FIRST_PASSAGE_PRIOR if n == chosen[0] else 0.0) + (0.02 if pos == 0 else 0.0)
-                          for n, pos, _ in candidates])
+                          + (TYPE_BONUS if kind is not None and has_type(sentence, kind) else 0.0)
+                          for n, pos, sentence in candidates])
         ranked = sorted((_Candidate(n, pos, s, float(sc)) for (n, pos, s), sc in
                          zip(candidates, scores + prior, strict=True)), key=lambda c: -c.score)
         best = ranked[0].score
