@@ -12,7 +12,6 @@ shipped in ``config/confidence.json`` and needs only numpy.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from genius_loci.core.types import Hit, Query
 from ..analysis import sentences, terms
 from ..answer_types import asked_type, has_type
 from .features import BASE, AnalysisCache, features
-from .linear import TermStatistics
+from .linear import TermStatistics, question_idf, read_model
 
 NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "type_asked", "type_found",
          "log_terms", "top_sentence_cosine", "best_sentence_cosine", "sentence_over_passage", "located",
@@ -44,12 +43,10 @@ class ConfidenceWeights:
 
     @classmethod
     def load(cls, path: Path) -> ConfidenceWeights:
+        data = read_model(path, NAMES, "bench/train_confidence.py")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if tuple(data["features"]) != NAMES:
-                raise ConfigError(f"{path} was trained on other features; train it again (bench/train_confidence.py)")
             return cls(np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]), np.array(data["scale"]))
-        except (OSError, ValueError, KeyError) as exc:
+        except (ValueError, KeyError) as exc:
             raise ConfigError(f"cannot read the confidence model {path}: {exc}") from exc
 
     def probability(self, row: Sequence[float]) -> float:
@@ -70,13 +67,8 @@ class ConfidenceFeatures:
         if not hits:
             return None
         head = list(hits[:HEAD])
-        wanted = list(dict.fromkeys(terms(query.text, query.language)))
-        df = self._stats.document_frequencies(wanted)
+        wanted, idf = question_idf(query, self._stats)
         n = max(1, self._stats.count())
-
-        def idf(term: str) -> float:
-            k = df.get(term, 0)
-            return math.log((n - k + 0.5) / (k + 0.5) + 1.0)
 
         top = features(query, head, idf, self._analysis)[0][: len(BASE)]
         first = head[0]

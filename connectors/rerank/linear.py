@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -19,13 +19,36 @@ from genius_loci.core.errors import ConfigError
 from genius_loci.core.types import Hit, Query
 
 from ..analysis import terms
-from .features import NAMES, AnalysisCache, features
+from .features import NAMES, AnalysisCache, Idf, features
 
 
 class TermStatistics(Protocol):
     def document_frequencies(self, terms: Sequence[str]) -> Mapping[str, int]: ...
 
     def count(self) -> int: ...
+
+
+def read_model(path: Path, names: Sequence[str], trainer: str) -> dict[str, Any]:
+    """A model file's JSON, checked to be trained on ``names``; a ``ConfigError`` that says how to fix it."""
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != tuple(names):
+            raise ConfigError(f"{path} was trained on other features; train it again ({trainer})")
+        return data
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"cannot read the model {path}: {exc}") from exc
+
+
+def question_idf(query: Query, stats: TermStatistics) -> tuple[list[str], Idf]:
+    """The question's distinct terms, and the BM25 idf of a term over the index."""
+    wanted = list(dict.fromkeys(terms(query.text, query.language)))
+    df = stats.document_frequencies(wanted)
+    n = max(1, stats.count())
+
+    def idf(term: str) -> float:
+        k = df.get(term, 0)
+        return math.log((n - k + 0.5) / (k + 0.5) + 1.0)
+    return wanted, idf
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +59,10 @@ class LinearModel:
 
     @classmethod
     def load(cls, path: Path) -> LinearModel:
+        data = read_model(path, NAMES, "bench/train_reranker.py")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if tuple(data["features"]) != NAMES:
-                raise ConfigError(f"{path} was trained on other features; train it again (bench/train_reranker.py)")
             return cls(np.array(data["weights"]), np.array(data["mean"]), np.array(data["scale"]))
-        except (OSError, ValueError, KeyError) as exc:
+        except (ValueError, KeyError) as exc:
             raise ConfigError(f"cannot read the reranker model {path}: {exc}") from exc
 
     def score(self, rows: list[list[float]]) -> np.ndarray:
@@ -72,14 +93,7 @@ class LinearReranker:
         head, tail = list(hits[: self.depth]), list(hits[self.depth:])
         if not head or all(h.passage.language != query.language for h in head[:10]):
             return list(hits)
-        wanted = list(dict.fromkeys(terms(query.text, query.language)))
-        df = self._stats.document_frequencies(wanted)
-        n = max(1, self._stats.count())
-
-        def idf(term: str) -> float:
-            k = df.get(term, 0)
-            return math.log((n - k + 0.5) / (k + 0.5) + 1.0)
-
+        _, idf = question_idf(query, self._stats)
         scores = self._model.score(features(query, head, idf, self._analysis))
         order = np.argsort(-scores, kind="stable")
         return [replace(head[i], score=float(scores[i])) for i in order] + tail
