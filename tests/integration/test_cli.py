@@ -163,9 +163,23 @@ def test_eval_answers_json_contract(runtime: Runtime, data_dir: Path, tmp_path: 
     assert result["n_questions"] == 3
     m = result["answerers"]["extractive"]
     assert set(m) == {"gold_contained", "citation_valid", "language_match", "abstain_rate", "fallback_rate",
-                      "ms_per_question", "ms_median", "ms_p95"}
+                      "ms_per_question", "ms_median", "ms_p95", "mean_chars"}
     assert abs(m["gold_contained"] - 2 / 3) < 1e-3 and abs(m["abstain_rate"] - 1 / 3) < 1e-3
-    assert m["citation_valid"] == 1.0 and m["language_match"] == 1.0
+    assert m["citation_valid"] == 1.0 and m["language_match"] == 1.0 and m["mean_chars"] > 20
+
+    qrels = tmp_path / "gold.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\na1\tcezanne-fr\t1\na1\tcezanne-en\t1\n"
+                     "a2\tcalanques-park-fr\t1\na2\tcalanques-park-en\t1\n", encoding="utf-8")
+    hidden = run(data_dir, "eval", "answers", "--corpus", str(corpus), "--queries", str(queries), "--qrels",
+                 str(qrels), "--hide-gold", "0.99", "--json")
+    assert hidden.returncode == 0, hidden.stderr
+    h = json.loads(hidden.stdout)["answerers"]["extractive"]
+    assert h["unanswerable"]["n"] == 2 and h["answerable"]["n"] == 1  # a3 has no gold passage to hide
+    assert set(h["answerable"]) == {"n", "abstain_rate", "gold_contained"} and 0.0 <= h["auroc"] <= 1.0
+    assert 0.0 <= h["ece"] <= 1.0
+    refused = run(data_dir, "eval", "answers", "--corpus", str(corpus), "--queries", str(queries), "--hide-gold",
+                  "0.5")
+    assert refused.returncode == 1 and "--qrels" in refused.stderr
 
 
 def test_eval_answers_side_by_side_with_an_openai_compatible_model(runtime: Runtime, data_dir: Path,
