@@ -82,8 +82,9 @@ def choose_language(text: str, detector: LanguageDetector, supported: Collection
                 return LanguageChoice(SHORT_MESSAGE_WORDS[token], True, SHORT_MESSAGE_WORDS[token], 1.0)
     guess = detector.detect(_without_names(text))
     voted = _function_word_vote(text, tokens, supported)
-    # a question's grammar words outweigh a loanword: "What is bouillabaisse?" is English
-    if voted is not None and (guess is None or guess.language != voted):
+    # a question's grammar words outweigh a loanword ("What is bouillabaisse?" is English) and the conversation's
+    # language: "When did the Mucem open?" after French questions is English, though the detector is unsure
+    if voted is not None:
         return LanguageChoice(voted, True, guess.language if guess else None, guess.confidence if guess else 0.0)
     if guess is None:
         return LanguageChoice(fallback, True, None, 0.0)

@@ -5,6 +5,7 @@ import pytest
 from genius_loci.config.loader import load_gazetteer, load_partners
 from genius_loci.core.geo import BoundingBox, Gazetteer
 from genius_loci.core.language import choose_language
+from genius_loci.core.ports import LanguageGuess
 from genius_loci.core.routing import Router
 from genius_loci.core.types import GeoPoint, Hit, Partner, Passage, Query
 from genius_loci.core.understanding import infer_audience
@@ -88,3 +89,19 @@ def test_bundled_partners_are_at_least_twelve_real_organisations() -> None:
     assert all(p.url.startswith("https://") for p in partners)
     covered = {a for p in partners for a in p.audiences}
     assert covered == {"tourist", "investor", "resident", "student"}
+
+
+class _UnsureDetector:
+    """Guesses English with the low confidence the real detector gives short questions full of names."""
+
+    def detect(self, text: str) -> LanguageGuess | None:
+        return LanguageGuess("en", 0.44)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("When did the Mucem open?", "en"),         # its grammar words settle it, whatever the conversation's language
+    ("Where can I eat calissons?", "en"),
+    ("Mucem ?", "fr"),                          # nothing settles it: the conversation's language
+])
+def test_clear_grammar_words_beat_the_conversations_language(text: str, expected: str) -> None:
+    assert choose_language(text, _UnsureDetector(), SUPPORTED, "de", "fr").language == expected
