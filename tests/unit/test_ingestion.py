@@ -111,3 +111,17 @@ def test_embedding_cache_survives_reopening(tmp_path: Path) -> None:
     assert (second[1] == first[0]).all() and (second[0] == first[1]).all()
     again.embed_sync(["un"], "query")  # queries are not cached: latency is measured for real
     assert inner.calls == 4
+
+
+async def test_a_question_is_embedded_once_however_many_steps_need_it(tmp_path: Path) -> None:
+    """Retrieval, the confidence model and the extractive answerer each ask for the question's vector: the model
+    computes it once; nothing about questions is written to the cache file."""
+    import numpy as np
+
+    inner = HashEmbedder()
+    cache = CachedEmbedder(inner, tmp_path / "q.sqlite")
+    first = await cache.embed(["Quand a ouvert le Mucem ?"], role="query")
+    again = await cache.embed(["Quand a ouvert le Mucem ?", "Où est le Vieux-Port ?"], role="query")
+    assert inner.calls == 2 and np.array_equal(first[0], again[0]) and again.shape == (2, inner.dim)
+    assert cache._db.execute("SELECT count(*) FROM embeddings").fetchone() == (0,)
+    cache.close()
