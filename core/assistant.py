@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .answering.citations import resolve_citations
-from .dialogue import about_here, notice
+from .dialogue import notice
 from .geo import BoundingBox, Gazetteer
 from .guardrails import declined
 from .language import choose_language
@@ -17,7 +17,7 @@ from .retrieval.hybrid import HybridRetriever
 from .routing import Router
 from .text import has_words
 from .types import Answer, Citation, GeoPoint, Hit, IncomingMessage, Query
-from .understanding import understand
+from .understanding import about_here, understand
 from .voice import Voice
 
 

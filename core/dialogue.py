@@ -1,4 +1,4 @@
-"""What people say to the assistant besides questions: commands, votes on an answer, "near me".
+"""What people say to the assistant besides questions: commands, votes on an answer, audience picks.
 
 Channel-agnostic: a Telegram ``/start``, a WhatsApp "STOP" or "👍" and a web chat's buttons all arrive as
 ``IncomingMessage`` text or fields, and are read here the same way.
@@ -22,10 +22,6 @@ COMMANDS = {"start": "start", "help": "help", "aide": "help", "ayuda": "help", "
             "lang": "lang", "langue": "lang", "idioma": "lang", "lingua": "lang", "sprache": "lang"}
 _UP = re.compile(r"^(?:👍[\U0001F3FB-\U0001F3FF]?\ufe0f?|\+1)$")
 _DOWN = re.compile(r"^(?:👎[\U0001F3FB-\U0001F3FF]?\ufe0f?|-1)$")
-# Phrases that mean "where I am" (accent-folded): the question needs the person's location.
-HERE_PHRASES = ("pres d ici", "pres de moi", "autour de moi", "a cote de moi", "near me", "near here", "close to me",
-                "around me", "around here", "cerca de mi", "cerca de aqui", "vicino a me", "qui vicino", "qua vicino",
-                "in meiner nahe", "hier in der nahe", "in der nahe")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +53,6 @@ def vote_of(text: str) -> int:
     if _DOWN.match(stripped):
         return -1
     return 0
-
-
-def about_here(text: str) -> bool:
-    """True when the question is about where the person is ("near me", "près d'ici")."""
-    folded = " ".join(fold(text).split())
-    return any(p in folded for p in HERE_PHRASES)
 
 
 def notice(text: str, language: str, *, offers: tuple[Offer, ...] = (), audience: str | None = None) -> Answer:

@@ -33,7 +33,8 @@ _SENTENCES = re.compile(r"(?<=[.!?…:;])\s+")
 def split_message(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
     """Cuts ``text`` into parts that each measure at most ``limit`` (``measure``: the length the platform
     counts, e.g. after escaping), at line ends, else sentence ends, else spaces; a word longer than the limit is
-    cut where it must. Joining the parts with newlines gives the text back, but for the spaces at the cuts."""
+    cut where it must. Joining the parts with newlines gives the text back, but for blank lines and the spaces at
+    the cuts."""
     if measure(text) <= limit:
         return [text] if text else []
     units: list[str] = []

@@ -74,10 +74,19 @@ JOURNEY_WORDS = frozenset("""depuis venir aller rejoindre trajet from get reach 
     avion plane bus car route road distance km""".split())
 NEAR_WORDS = frozenset("""pres proche proches autour alentours near nearby nearest closest close around cerca
     cercano cercana vicino vicini vicina naehe nahe nachste nachsten umgebung""".split())
-NEAR_PHRASES = ("pres d ici", "plus proche", "near me", "near here", "close to me", "cerca de mi", "mas cercano",
-                "vicino a me", "piu vicino", "in der nahe")
+# Phrases that mean "where I am" (accent-folded): without a shared location the question cannot be answered.
+HERE_PHRASES = ("pres d ici", "pres de moi", "autour de moi", "a cote de moi", "near me", "near here", "close to me",
+                "around me", "around here", "cerca de mi", "cerca de aqui", "vicino a me", "qui vicino", "qua vicino",
+                "in meiner nahe", "hier in der nahe", "in der nahe")
+NEAR_PHRASES = (*HERE_PHRASES, "plus proche", "mas cercano", "piu vicino")
 DEFAULT_NEAR_KM = 5.0
 _KM = re.compile(r"(\d+(?:[.,]\d+)?)\s*km\b")
+
+
+def about_here(text: str) -> bool:
+    """True when the question is about where the person is ("near me", "près d'ici")."""
+    folded = " ".join(fold(text).split())
+    return any(p in folded for p in HERE_PHRASES)
 
 
 def asked_radius(text: str) -> float | None:

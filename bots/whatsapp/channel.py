@@ -12,7 +12,7 @@ from genius_loci.core.voice import Voice
 from ..http import ApiError
 from ..inbox import Ignored, enqueue
 from ..ratelimit import SenderLimit
-from .translate import CHANNEL, BadForm, language_of_number, sender_of, to_incoming
+from .translate import CHANNEL, BadForm, to_incoming
 
 log = logging.getLogger("genius_loci.whatsapp")
 
@@ -31,14 +31,12 @@ class WhatsAppChannel:
         """Queues the message (deduplicated on ``MessageSid``); returns a polite reply to give at once instead
         when the sender is over the limit, else an empty string."""
         try:
-            number = sender_of(form)
             message = to_incoming(form, key_of=self._key_of, seal=self._sealer.seal)
         except BadForm as exc:
             raise ApiError(400, str(exc)) from exc
         if not isinstance(message, Ignored) and not self._limit.allow(message.user_id):
             log.warning("sender over the limit", extra={"event": "whatsapp.rate_limited", "user": message.user_id})
-            language = language_of_number(number) or self._voice.default_language
-            return self._voice.say("slow_down", language)
+            return self._voice.say("slow_down", message.language_hint or self._voice.default_language)
         await enqueue(self._inbox, message, channel=CHANNEL)
         return ""
 

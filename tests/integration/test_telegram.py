@@ -114,7 +114,7 @@ def test_audience_button_and_vote_button(base: str, fake: FakeTelegram, data_dir
     wait_until(lambda: len(sent_to(fake, 203)) >= 2)
     acks_before = len(fake.method_calls("answerCallbackQuery"))
     post(base, callback_update(f"v:-1:telegram:{question['update_id']}", uid=203, language="en"))
-    wait_until(lambda: len(fake.method_calls("answerCallbackQuery")) > acks_before + 0)
+    wait_until(lambda: len(fake.method_calls("answerCallbackQuery")) > acks_before)
     ack = fake.method_calls("answerCallbackQuery")[-1]
     assert ack["text"].startswith("Thank you")
     with sqlite3.connect(data_dir / "state.sqlite") as db:
