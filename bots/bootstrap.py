@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openai import AsyncOpenAI
 
-from genius_loci.config.loader import Territory, load_partners, load_sources, load_territory
+from genius_loci.config.loader import Territory, load_intents, load_partners, load_sources, load_territory
 from genius_loci.config.settings import Settings
 from genius_loci.connectors.answerers.extractive import ExtractiveAnswerer
 from genius_loci.connectors.answerers.fallback import FallbackAnswerer
@@ -38,6 +38,7 @@ from genius_loci.core.conversation import Conversation, MemoryPolicy
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
+from genius_loci.core.intents import Intents
 from genius_loci.core.metrics import Metrics
 from genius_loci.core.ports import Answerer, Calibrator, LanguageDetector, ProgressCallback, SourceFetcher
 from genius_loci.core.retrieval.confidence import ConfidenceModel
@@ -115,7 +116,7 @@ def build_service(settings: Settings, *, telegram_polling: bool = False, slack_s
     state = build_state(settings)
     memory = MemoryPolicy(turns=settings.memory_turns, location_ttl_seconds=settings.location_ttl_minutes * 60)
     conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
-                                metrics=runtime.metrics)
+                                metrics=runtime.metrics, followups=runtime.assistant.follow_ups())
     hub = DeltaHub()
     channels = build_channels(settings, state, runtime.territory.voice, telegram_polling=telegram_polling,
                               slack_socket_mode=slack_socket_mode)
@@ -176,6 +177,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,
                             settings.answer_passages),
         confidence=confidence,
+        intents=Intents(load_intents(settings.intents_path)),
     )
 
 

@@ -25,7 +25,7 @@ VOICE_KEYS = (
     "welcome", "help", "audience_tourist", "audience_investor", "audience_resident", "audience_student",
     "audience_set", "language_set", "language_choices", "share_location", "need_location", "nearby_query", "nearby",
     "nearby_none", "nearby_more", "location_outside", "attachment", "thanks", "nothing_to_rate", "rate_prompt",
-    "slow_down", "sources", "close_topic")
+    "slow_down", "sources", "close_topic", "you_are_welcome")
 
 
 class _Model(BaseModel):
@@ -178,6 +178,15 @@ def load_gazetteer(path: Path) -> tuple[Place, ...]:
                                int(r.get("population") or 0)) for r in csv.DictReader(fh))
     except (OSError, KeyError, ValueError) as exc:
         raise ConfigError(f"cannot read the gazetteer {path}: {exc}") from exc
+
+
+def load_intents(path: Path) -> dict[str, list[str]]:
+    """The needs and their words in each language (intents.yaml): ``{need: [word, ...]}``."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(w, str) for w in v) for k, v in data.items()):
+        raise ConfigError(f"{path} must map each need to a list of words")
+    return {k: list(v) for k, v in data.items()}
 
 
 def load_partners(path: Path) -> tuple[Partner, ...]:

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         return self.twilio_account_sid is not None and self.twilio_auth_token is not None
 
     @property
+    def intents_path(self) -> Path:
+        """The needs and their words in each language: the config folder's, else the bundled one (it serves any
+        territory)."""
+        own = self.config_dir / "intents.yaml"
+        return own if own.exists() else BUNDLED_CONFIG / "intents.yaml"
+
+    @property
     def prompt_path(self) -> Path:
         return self.config_dir / "prompts" / "system.md"
 

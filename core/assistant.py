@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .answering.citations import resolve_citations
 from .dialogue import notice
+from .followup import FollowUps
 from .geo import BoundingBox, Gazetteer
 from .guardrails import declined
+from .intents import Intents
 from .language import choose_language
 from .ports import Answerer, Calibrator, LanguageDetector
 from .retrieval.confidence import ConfidenceModel
@@ -36,8 +38,9 @@ class Assistant:
 
     def __init__(self, *, retriever: HybridRetriever, answerer: Answerer, detector: LanguageDetector,
                  router: Router, gazetteer: Gazetteer, bbox: BoundingBox, voice: Voice,
-                 policy: AnswerPolicy = AnswerPolicy(), confidence: Calibrator = ConfidenceModel()
-                 ) -> None:
+                 policy: AnswerPolicy = AnswerPolicy(), confidence: Calibrator = ConfidenceModel(),
+                 intents: Intents | None = None) -> None:
+        self._intents = intents
         self._retriever = retriever
         self._answerer = answerer
         self._detector = detector
@@ -60,7 +63,19 @@ class Assistant:
     def policy(self) -> AnswerPolicy:
         return self._policy
 
-    async def handle(self, message: IncomingMessage) -> Answer:
+    def follow_ups(self) -> FollowUps:
+        """Reads follow-ups with this assistant's places and needs."""
+        return FollowUps(self._gazetteer, self._intents)
+
+    def language_of(self, text: str, hint: str | None = None) -> str:
+        """The language to reply to ``text`` in: its own when clear, else ``hint``."""
+        return choose_language(text, self._detector, self._voice.languages, self._voice.default_language,
+                               hint).language
+
+    async def handle(self, message: IncomingMessage, *, completed: str | None = None) -> Answer:
+        """Answers ``message``; ``completed`` is the question it stands for in its conversation ("Où se baigner à
+        Cassis ?" for "Et à Cassis ?"): what is searched and answered, while the reply's language, the checks and
+        the refusals read the message itself."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         voice = self._voice
@@ -83,7 +98,7 @@ class Assistant:
         if reason is not None:  # abuse, medical or legal advice, an unrelated task: the agency's polite word
             return Answer(voice.say(reason, choice.language), choice.language, 1.0, "declined", (), None, "none",
                           {"total": _ms(started)}, message.audience)
-        query = self.understand(message, choice.language)
+        query = self.understand(replace(message, text=completed) if completed else message, choice.language)
         timings["understand"] = _ms(started)
         if query.outside is not None:  # "Que visiter à Lyon ?": say it is not here, do not answer about here
             return self._outside(query, timings, started)
@@ -118,7 +133,7 @@ class Assistant:
         if language is None:
             language = choose_language(message.text, self._detector, self._voice.languages,
                                        self._voice.default_language, message.language_hint).language
-        return understand(message, language, self._gazetteer, self._bbox)
+        return understand(message, language, self._gazetteer, self._bbox, self._intents)
 
     async def search(self, query: Query, k: int | None = None) -> list[Hit]:
         """The passages the assistant would answer from, best first."""

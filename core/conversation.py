@@ -1,8 +1,9 @@
-"""Conversations: memory between messages, follow-up rewriting, commands and votes, a shared place answering the
-question that waited for it, idempotent turns, erasure on request."""
+"""Conversations: memory between messages, follow-ups read in context (core.followup), commands, votes, greetings,
+a shared place answering the question that waited for it, idempotent turns, erasure on request."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -15,42 +16,25 @@ from .dialogue import (
     command_of,
     is_audience,
     notice,
+    small_talk_of,
     vote_of,
     welcome,
 )
+from .followup import FollowUps, Reading
 from .metrics import Metrics
 from .ports import Store
-from .text import words
 from .types import Answer, IncomingMessage, Profile, Turn
 from .voice import Voice
-
-# Openings of a message that continues the previous question ("and in winter?", "et le dimanche ?").
-FOLLOW_UP_OPENINGS = frozenset({
-    "and", "also", "what about", "how about", "et", "et pour", "et en", "aussi", "y", "y en", "e", "e in",
-    "und", "und im", "und in", "what if", "same", "pareil",
-})
-FOLLOW_UP_MAX_WORDS = 6
 
 
 @dataclass(frozen=True, slots=True)
 class MemoryPolicy:
     turns: int = 4
     location_ttl_seconds: float = 3600.0
+    follow_up_seconds: float = 1800.0  # a message later than this after the previous question starts afresh
 
 
-def rewrite_follow_up(text: str, previous_question: str | None) -> str:
-    """Joins a short continuation to the previous question so retrieval sees the whole need:
-    "and in winter?" after "Cassis beaches" becomes "Cassis beaches and in winter?"."""
-    if not previous_question:
-        return text
-    tokens = words(text)
-    if not tokens or len(tokens) > FOLLOW_UP_MAX_WORDS:
-        return text
-    opening = " ".join(tokens[:2])
-    if tokens[0] in FOLLOW_UP_OPENINGS or opening in FOLLOW_UP_OPENINGS:
-        return f"{previous_question.rstrip(' ?!.')} — {text}"
-    return text
-
+log = logging.getLogger("genius_loci.conversation")
 
 Eraser = Callable[[str], Awaitable[int]]
 
@@ -60,7 +44,8 @@ class Conversation:
 
     def __init__(self, assistant: Assistant, store: Store, voice: Voice, erase: Eraser,
                  policy: MemoryPolicy = MemoryPolicy(), clock: Callable[[], float] = time.time,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, followups: FollowUps | None = None) -> None:
+        self._followups = followups
         self._assistant = assistant
         self._metrics = metrics or Metrics()
         self._store = store
@@ -94,6 +79,10 @@ class Conversation:
             answer = await self._vote(message, vote, language)
         elif command is not None:
             answer = await self._command(command, profile, language)
+        elif (talk := small_talk_of(message.text)) is not None:
+            said = self._assistant.language_of(message.text, language)
+            answer = (welcome(self._voice, said) if talk == "hello"
+                      else notice(self._voice.say("you_are_welcome", said), said))
         elif message.attachment:
             answer = notice(self._voice.say("attachment", language), language)
         elif is_audience(message.audience) and not message.text.strip():
@@ -124,16 +113,16 @@ class Conversation:
         if location is None and profile.location is not None and profile.location_at is not None \
                 and now - profile.location_at <= self._policy.location_ttl_seconds:
             location = profile.location
-        recent = await self._store.recent_turns(user, self._policy.turns)
-        previous = next((t.question for t in recent if t.answer.status in ("answered", "abstained")), None)
+        reading = await self.read(message)
+        log.info("message read", extra={"event": "conversation.read", "user": user, "reason": reading.reason,
+                                        "carried": reading.carried})
         enriched = replace(
             message,
-            text=rewrite_follow_up(message.text, previous),
             location=location,
             language_hint=message.language_hint or profile.language,
             audience=message.audience or profile.audience,
         )
-        answer = await self._assistant.handle(enriched)
+        answer = await self._assistant.handle(enriched, completed=reading.text if reading.carried else None)
         if answer.status != "rejected":
             waits = "location" in answer.offers  # "near me" with no known place: asked when the place comes
             await self._store.save_profile(replace(
@@ -146,6 +135,26 @@ class Conversation:
                 waiting_at=now if waits else None,
             ))
         return answer
+
+    async def read(self, message: IncomingMessage) -> Reading:
+        """How ``message`` is read after the person's recent questions: on its own, or completed from them
+        (each recent question read in turn, so "Et à Cassis ?" then "Comment y aller ?" is about Cassis). A gap
+        longer than ``follow_up_seconds`` starts afresh."""
+        if self._followups is None:
+            return Reading(message.text, "new")
+        recent = await self._store.recent_turns(message.user_id, self._policy.turns)
+        chain: list[str] = []
+        at = self._clock()
+        for turn in recent:  # newest first
+            if at - turn.created_at > self._policy.follow_up_seconds:
+                break
+            at = turn.created_at
+            if turn.answer.status in ("answered", "abstained"):
+                chain.append(turn.question)
+        previous: Reading | None = None
+        for question in reversed(chain):
+            previous = self._followups.read(question, previous)
+        return self._followups.read(message.text, previous)
 
     async def _located(self, message: IncomingMessage, profile: Profile, language: str) -> Answer:
         """A shared place: the question that waited for it is answered there, else what is near is said."""

@@ -45,6 +45,25 @@ def command_of(text: str) -> Command | None:
     return Command(name, (match.group(2) or "").strip())
 
 
+# Whole messages that are a greeting or a thank-you, not a question (accent-folded, punctuation stripped).
+GREETINGS = frozenset("""bonjour bonsoir salut coucou hello hi hey hola buenas buenos dias ciao buongiorno buonasera
+    hallo guten tag servus moin""".split()) | {"buenos dias", "buenas tardes", "guten tag", "good morning"}
+THANKS = frozenset("""merci thanks thank you thx ok okay d accord super parfait top genial great perfect cool gracias
+    vale perfecto grazie perfetto va bene danke prima alles klar super merci beaucoup""".split()) | {
+    "thank you", "merci beaucoup", "d accord", "muchas gracias", "va bene", "alles klar", "danke schon",
+    "thanks a lot", "many thanks", "grazie mille", "ok merci", "ok thanks", "ok gracias", "ok grazie", "ok danke"}
+
+
+def small_talk_of(text: str) -> str | None:
+    """``hello`` or ``thanks`` when the whole message is one ("Bonjour !", "ok merci", "Danke schön"), else None."""
+    folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+    if folded in GREETINGS:
+        return "hello"
+    if folded in THANKS:
+        return "thanks"
+    return None
+
+
 def vote_of(text: str) -> int:
     """+1 or -1 when the whole message is a thumbs up or down (any skin tone), else 0."""
     stripped = text.strip()

@@ -44,6 +44,10 @@ class Gazetteer:
         """The first place of the territory named in ``text``, or None."""
         return self._names.find(text)
 
+    def named(self, text: str) -> list[tuple[str, Place]]:
+        """Every place of the territory named in ``text``, with the name as written (accent-folded), in order."""
+        return self._names.all(text)
+
     def find_outside(self, text: str) -> Place | None:
         """A well-known place outside the territory named in ``text``, or None."""
         return self._outside.find(text)
@@ -65,3 +69,8 @@ class _Names:
             return None
         match = self._pattern.search(fold(text))
         return self._by_name[match.group(1)] if match else None
+
+    def all(self, text: str) -> list[tuple[str, Place]]:
+        if self._pattern is None:
+            return []
+        return [(m.group(1), self._by_name[m.group(1)]) for m in self._pattern.finditer(fold(text))]

@@ -155,6 +155,7 @@ class SearchRequest:
     asked_in: str | None = None
     vector: Vector | None = None
     filters: Filters = Filters()
+    weighted: tuple[tuple[str, float], ...] = ()  # more text whose terms count this much (bm25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,9 @@ class Query:
     from_user: bool = False  # geo is where the person is (a shared location), not a place they named
     radius_km: float | None = None  # only passages this close to geo ("within 5 km", "near me")
     outside: Place | None = None  # a place outside the territory that the question names
+    named: tuple[str, ...] = ()  # the territory's place names as written in the text (accent-folded)
+    needs: tuple[str, ...] = ()  # what it asks for (core.intents: "swim", "rent"…)
+    neighbours: str = ""  # the words other languages use for those needs (searched with a smaller weight)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ import re
 from dataclasses import replace
 
 from .geo import BoundingBox, Gazetteer
+from .intents import Intents
 from .text import fold, words
-from .types import IncomingMessage, Query
+from .types import IncomingMessage, Place, Query
 
 TIE_ORDER = ("student", "investor", "resident", "tourist")
 
@@ -47,26 +48,47 @@ def infer_audience(text: str) -> str | None:
 
 
 def understand(message: IncomingMessage, language: str, gazetteer: Gazetteer,
-               bbox: BoundingBox) -> Query:
+               bbox: BoundingBox, intents: Intents | None = None) -> Query:
     """Builds the query: the audience given or inferred, the place named in the text, and the point
     to search around with how fast nearness fades.
 
     A shared location (in the territory) is the point, fading over 3 km; "near me", "à moins de
     2 km" make it a hard radius. A named commune is the point otherwise, fading with the commune's
     size (a few km for Cassis, tens of km for Marseille, where the name alone says little).
+
+    The needs the text names (``intents``) bring the words other languages use for them.
     """
     text = message.text.strip()
     audience = message.audience or infer_audience(text)
-    place = gazetteer.find(text)
+    named = gazetteer.named(text)
+    place = topic_place(text, named)
     tokens = set(words(text))
     # "from Paris", "depuis Lyon": a journey here, not a question about elsewhere
     outside = gazetteer.find_outside(text) if place is None and not tokens & JOURNEY_WORDS else None
-    query = Query(text=text, language=language, audience=audience, place=place, outside=outside)
+    query = Query(text=text, language=language, audience=audience, place=place, outside=outside,
+                  named=tuple(dict.fromkeys(name for name, _ in named)),
+                  needs=intents.of(text) if intents else (), neighbours=intents.neighbours(text) if intents else "")
     if message.location is not None and bbox.contains(message.location):
         return replace(query, geo=message.location, from_user=True, radius_km=asked_radius(text))
     if place is not None:
         return replace(query, geo=place.geo, geo_scale_km=2.0 + 4.0 * math.sqrt(place.population / 10_000))
     return query
+
+
+ORIGIN_WORDS = frozenset("depuis from desde da dalla dal von aus".split())
+
+
+def topic_place(text: str, named: list[tuple[str, Place]]) -> Place | None:
+    """The place a question is about: the first it names that is not where a journey starts ("Comment aller à
+    Cassis depuis Marseille ?" is about Cassis), else the first it names."""
+    if not named:
+        return None
+    folded = " " + " ".join(fold(text).split())
+    for name, place in named:
+        before = folded[: folded.find(" " + name)].split()[-1:] if " " + name in folded else []
+        if not (set(before) & ORIGIN_WORDS):
+            return place
+    return named[0][1]
 
 
 JOURNEY_WORDS = frozenset("""depuis venir aller rejoindre trajet from get reach travel come coming journey desde

@@ -163,15 +163,12 @@ class EmbeddedIndex:
         return self._dense(request.vector, request.k, request.filters)
 
     def _keyword(self, request: SearchRequest) -> list[Hit]:
-        text = request.text
-        if request.asked_in is not None and request.asked_in != request.language:
-            text = without_stopwords(text, request.asked_in)
-        wanted = terms(text, request.language)
+        wanted, weights = _weighted_terms(request)
         if not wanted:
             return []
         with self._lock:
             self._ensure_loaded()
-            scores = self._postings.score(wanted)
+            scores = self._postings.score(wanted, weights)
             found = np.flatnonzero(scores)
             found = found[self._mask(request.filters, found)]
             return [Hit(self._passages[i], s, {"bm25": s}) for i, s in _top(found, scores[found], request.k)]
@@ -230,6 +227,24 @@ class EmbeddedIndex:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _weighted_terms(request: SearchRequest) -> tuple[list[str], dict[str, float]]:
+    """The request's terms read as its language, and the weight of those that do not count fully: a term of
+    ``weighted`` text counts as its part says, unless the main text also has it."""
+    def read(text: str) -> list[str]:
+        if request.asked_in is not None and request.asked_in != request.language:
+            text = without_stopwords(text, request.asked_in)
+        return terms(text, request.language)
+
+    wanted = read(request.text)
+    full = set(wanted)
+    weights: dict[str, float] = {}
+    for text, weight in request.weighted:
+        for term in read(text):
+            if term not in full:
+                weights[term] = max(weights.get(term, 0.0), weight)
+    return wanted + list(weights), weights
 
 
 def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:

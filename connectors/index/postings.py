@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -50,8 +50,9 @@ class Postings:
         value = math.log((self.size - n + 0.5) / (n + 0.5))
         return value if value > 0 else 1e-6  # as FTS5: a term in most passages still counts a little
 
-    def score(self, terms: Sequence[str]) -> np.ndarray:
-        """One BM25 score per passage (0 where none of the terms occurs)."""
+    def score(self, terms: Sequence[str], weights: Mapping[str, float] | None = None) -> np.ndarray:
+        """One BM25 score per passage (0 where none of the terms occurs); a term in ``weights`` counts that
+        much (1 otherwise)."""
         scores = np.zeros(self.size, dtype=np.float32)
         for term in dict.fromkeys(terms):
             held = self._docs.get(term)
@@ -60,5 +61,6 @@ class Postings:
             docs = np.frombuffer(held, dtype=np.int32)
             tf = np.frombuffer(self._freqs[term], dtype=np.int32).astype(np.float32)
             norm = K1 * (1 - B + B * self._lengths[docs] / self._avgdl)
-            scores[docs] += np.float32(self.idf(term)) * tf * (K1 + 1) / (tf + norm)
+            weight = weights.get(term, 1.0) if weights else 1.0
+            scores[docs] += np.float32(weight * self.idf(term)) * tf * (K1 + 1) / (tf + norm)
         return scores

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..ports import Embedder, Index, Reranker
+from ..text import fold, has_words
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
 from .diversity import PER_PAGE, diversify
 from .fusion import weighted_zscore, zscores
 
 GEO_BOOST_USER = 0.6  # z-score units added to a passage at the very point where the person is
 GEO_BOOST_PLACE = 0.3  # ... at the centre of the commune the question names
+# In keyword search a place name the question uses counts this much: "Marseille" is in hundreds of passages and
+# says less about which one answers "Où se baigner à Marseille ?" than the need does (the nearness boost and the
+# dense search still see the place).
+PLACE_TERM_WEIGHT = 0.3
+# ... and the words other languages use for the need it names (core.intents), this much.
+NEIGHBOUR_TERM_WEIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +62,9 @@ class HybridRetriever:
         return first
 
     async def bm25(self, query: Query, k: int, filters: Filters = Filters()) -> list[Hit]:
+        text, weighted = keyword_text(query)
         return await self._index.search(
-            SearchRequest("bm25", k, text=query.text, language=query.language, filters=filters))
+            SearchRequest("bm25", k, text=text, language=query.language, filters=filters, weighted=weighted))
 
     async def bm25_across(self, query: Query, k: int, filters: Filters = Filters()) -> list[Hit]:
         """Keyword search of the passages in each other language, the question read as that language
@@ -63,9 +72,10 @@ class HybridRetriever:
         others = sorted(self._index.languages() - {query.language})
         if filters.languages:
             others = [lang for lang in others if lang in filters.languages]
+        text, weighted = keyword_text(query)
         lists = await asyncio.gather(*(self._index.search(SearchRequest(
-            "bm25", k, text=query.text, language=lang, asked_in=query.language,
-            filters=replace(filters, languages=(lang,)))) for lang in others))
+            "bm25", k, text=text, language=lang, asked_in=query.language,
+            filters=replace(filters, languages=(lang,)), weighted=weighted)) for lang in others))
         merged = []
         for hits in lists:
             z = zscores(hits)
@@ -129,6 +139,24 @@ class HybridRetriever:
             (bm25, across), embedded = await self.keyword(query, self._candidates, filters), vector
         dense = await self.dense(embedded, self._candidates, filters)
         return (await self.rank(query, bm25, dense, across))[:k]
+
+
+def keyword_text(query: Query) -> tuple[str, tuple[tuple[str, float], ...]]:
+    """What keyword search looks for: the question without the place names it uses, which count less, and the
+    words other languages use for what it asks, which count less too. A question that is only a place name
+    ("Cassis ?") keeps it whole."""
+    weighted: list[tuple[str, float]] = []
+    text = query.text
+    if query.named:
+        rest = fold(text)
+        for name in query.named:
+            rest = re.sub(rf"\b{re.escape(name)}\b", " ", rest)
+        if has_words(rest):
+            text = rest
+            weighted.append((" ".join(query.named), PLACE_TERM_WEIGHT))
+    if query.neighbours:
+        weighted.append((query.neighbours, NEIGHBOUR_TERM_WEIGHT))
+    return text, tuple(weighted)
 
 
 def _boost_near(hits: list[Hit], query: Query) -> list[Hit]:

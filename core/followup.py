@@ -1,0 +1,148 @@
+"""Reading a message in its conversation: an elliptic follow-up ("Et à Cassis ?", "and in winter?", "how do I get
+there?", "c'est payant ?") is completed from the previous question; a message that stands on its own starts a new
+topic and carries nothing over. The decision is explicit (``Reading.reason``) so it can be logged and tested."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .geo import Gazetteer
+from .intents import Intents
+from .text import fold, words
+from .understanding import topic_place
+
+# Openings that continue the previous question ("et à Cassis ?", "what about winter?", "und im Winter?").
+OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en", "e", "e a", "e in", "und",
+            "und was ist mit", "also", "aussi", "pareil", "same", "tambien", "anche", "auch", "sinon", "otherwise")
+# Words that point back at the previous question's subject ("comment y aller", "is it free", "wie komme ich hin").
+POINTING_BACK = frozenset("""y la-bas labas ca cela celui celle ceux there it its this that them they those allí alli
+    alla ahi eso esa ese esos lo ci li lì quello quella quelli dort dorthin hin es dafur""".split())
+POINTING_BACK_PHRASES = ("la bas", "c est", "ce lieu", "cet endroit", "that place", "this place", "ese lugar",
+                         "quel posto", "questo posto", "ist es", "ist das")
+# Grammar and question words of the five languages: what is left of a message without them (and without the
+# needs and places it names) is a subject of its own ("calissons" in "Where can I eat calissons?").
+QUESTION_WORDS = frozenset("""
+    ou quand comment combien pourquoi quel quelle quels quelles qui que quoi est ce c se s on je j tu il elle nous
+    vous ils elles le la les l un une des du de d a au aux en dans pour par sur avec et ou y il faut peut peux
+    puis on doit dois sont est ai as a avoir etre fait faire va aller aussi plus moins tres bien bon bonne ne pas
+    mon ma mes ton ta tes son sa ses leur leurs notre votre qu ici la bas alors donc meilleur meilleure meilleurs
+    where when how much many why what which who whom is are was were do does did can could should would will i
+    me my we you your it its the a an of to for in on at by with and or there here any some get go best good
+    place places please tell about
+    donde cuando como cuanto cuanta por que cual quien es son esta estan hay el la los las un una de del en con y
+    o para puedo puede se mi me te lo mejor
+    dove quando come quanto perche cosa quale chi e sono c il lo la gli le un una di del della in con e o per
+    posso puo si mi migliore
+    wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
+    mit und oder fur kann man ich mich mir beste
+""".split())
+MAX_WORDS = 10  # a longer message always stands on its own
+SHORT = 6  # a message this short with nothing of its own asks about the previous subject ("Where can I eat?")
+_ENTITY = re.compile(r"[A-ZÀ-Þ][\w’'-]*(?:\s+(?:de|du|des|d’|d'|la|le|of|the|di|del|von)?\s*[A-ZÀ-Þ][\w’'-]*)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a message is read: ``text`` is what is answered (the message itself, or it completed), ``reason``
+    says why: ``new`` (nothing before it), ``standalone``, ``other place`` (the previous question about another
+    place), ``points back`` (the previous subject added), ``continues`` (joined to the previous question)."""
+
+    text: str
+    reason: str
+    subject: str = ""  # what the conversation is about after this message (a place, a named thing)
+
+    @property
+    def carried(self) -> bool:
+        return self.reason not in ("new", "standalone")
+
+
+class FollowUps:
+    """Reads each message against the one before it."""
+
+    def __init__(self, gazetteer: Gazetteer, intents: Intents | None = None) -> None:
+        self._gazetteer = gazetteer
+        self._intents = intents or Intents({})
+
+    def subject(self, text: str) -> str:
+        """What a question is about: the place it is about, else the first named thing ("Mucem", "Château d'If")."""
+        place = topic_place(text, self._gazetteer.named(text))
+        if place is not None:
+            return place.name
+        entities = _entities(text)
+        return entities[0] if entities else ""
+
+    def read(self, text: str, previous: Reading | None) -> Reading:
+        tokens = words(text)
+        own_subject = self.subject(text)
+        if previous is None:
+            return Reading(text, "new", own_subject)
+        if not tokens or len(tokens) > MAX_WORDS:
+            return Reading(text, "standalone", own_subject)
+        folded = " ".join(tokens)
+        opens = any(folded == o or folded.startswith(o + " ") for o in OPENINGS)
+        points_back = bool(set(tokens) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
+                                                               POINTING_BACK_PHRASES)
+        needs = self._intents.of(text)
+        before = previous.subject
+        if opens and own_subject and not needs:
+            # "Et à Cassis ?" after "Où se baigner à Marseille ?": the same question, about Cassis
+            return Reading(_swap(previous.text, before, own_subject), "other place", own_subject)
+        if points_back and before and not _names(own_subject, before):
+            # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
+            return Reading(f"{text.rstrip()} ({before})", "points back", before)
+        if opens and not own_subject:
+            # "and in winter?", "e il sabato?": the previous question, narrowed
+            return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", before)
+        own = self._own_words(tokens, text)
+        if not own and not own_subject and needs and before and len(tokens) <= SHORT:
+            # "Where can I eat?" right after questions about Cassis: eating in Cassis
+            return Reading(f"{text.rstrip()} ({before})", "points back", before)
+        return Reading(text, "standalone", own_subject)
+
+    def _own_words(self, tokens: list[str], text: str) -> list[str]:
+        """The message's words that are neither grammar, nor a need's words, nor place names."""
+        needed = set(words(self._intents.neighbours(text))) | set(words(" ".join(self._intents.of(text))))
+        placed = {w for name, _ in self._gazetteer.named(text) for w in name.split()}
+        return [t for t in tokens if t not in QUESTION_WORDS and t not in placed and len(t) > 1
+                and not any(t.startswith(n) for n in needed if len(n) >= 4) and t not in needed]
+
+
+def _entities(text: str) -> list[str]:
+    """Capitalised names after the first word, or the first word when it is not a question word."""
+    found = []
+    for match in _ENTITY.finditer(text):
+        name = match.group(0).strip()
+        if len(name) < 2:
+            continue
+        first = fold(name.split()[0])
+        if match.start() == 0 and (first in QUESTION_WORDS or (len(name.split()) == 1 and first in _OPENERS)):
+            rest = name.split(None, 1)
+            if len(rest) < 2:
+                continue
+            name = rest[1]
+        name = re.sub(r"^(?:(?:de|du|des|la|le|les|the|of|el|il|lo|der|die|das)\s+|[dl][’'])+", "", name,
+                      flags=re.IGNORECASE)
+        if len(name) >= 2:
+            found.append(name)
+    return found
+
+
+_OPENERS = frozenset(w for o in OPENINGS for w in o.split()) | {"ok", "merci", "thanks", "hello", "bonjour"}
+
+
+def _names(a: str, b: str) -> bool:
+    return bool(a) and fold(a) == fold(b)
+
+
+def _swap(question: str, old: str, new: str) -> str:
+    """The question with its subject replaced (or the new subject added when it had none)."""
+    if old:
+        exact = re.compile(re.escape(old), re.IGNORECASE)
+        if exact.search(question):
+            return exact.sub(new, question, count=1)
+        pattern = re.compile(re.escape(fold(old)))
+        folded = fold(question)
+        if pattern.search(folded):
+            return pattern.sub(new, folded, count=1)
+    return f"{question.rstrip(' ?!.')} — {new}"

@@ -1,0 +1,50 @@
+"""What a question asks for (swimming, eating, rents, schools…), recognised in any of the answer languages, and
+the words other languages use for the same need: keyword search reaches "Les plages du Prado" from "Where can I
+swim?" or "Wo kann man baden?", whatever words the page itself uses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from .text import fold
+
+PREFIX_MIN = 5  # an entry this long also matches the words it starts ("baign" -> "baigner", "baignade")
+
+
+class Intents:
+    """Groups of words, one group per need, matched accent-folded in a message."""
+
+    def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
+        self._groups = {name: tuple(dict.fromkeys(" ".join(fold(w).split()) for w in words if w.strip()))
+                        for name, words in groups.items()}
+        self._patterns = {name: _pattern(words) for name, words in self._groups.items() if words}
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def of(self, text: str) -> tuple[str, ...]:
+        """The needs ``text`` names, in the lexicon's order."""
+        folded = " ".join(fold(text).split())
+        return tuple(name for name, pattern in self._patterns.items() if pattern.search(folded))
+
+    def neighbours(self, text: str) -> str:
+        """The words of every need ``text`` names, in every language, but those it already uses."""
+        folded = " ".join(fold(text).split())
+        said = set(folded.split())
+        out: dict[str, None] = {}
+        for name in self.of(text):
+            for entry in self._groups[name]:
+                for word in entry.split():
+                    if word not in said:
+                        out.setdefault(word)
+        return " ".join(out)
+
+
+def _pattern(entries: Sequence[str]) -> re.Pattern[str]:
+    parts = []
+    for entry in sorted(entries, key=len, reverse=True):
+        last = entry.split()[-1]
+        tail = r"\w*" if len(last) >= PREFIX_MIN else ""
+        parts.append(re.escape(entry) + tail)
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b")
