@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("--answerers", default=None, metavar="A,B",
                          help="extractive and/or llm, side by side (default: the configured answerer)")
     answers.add_argument("--json", action="store_true")
+    convs = ev_sub.add_parser("conversations", help="scripted conversations: right source, language, abstention "
+                                                    "and follow-ups, turn by turn")
+    convs.add_argument("--script", type=Path, required=True, help="YAML conversations (tests/eval/conversations.yaml)")
+    convs.add_argument("--part", choices=("tune", "held-out"), help="only the conversations of this part")
+    convs.add_argument("--trace", action="store_true", help="print each turn as a JSON line on stderr")
+    convs.add_argument("--json", action="store_true")
     return parser
 
 
@@ -357,6 +363,23 @@ async def _eval_answers(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _eval_conversations(runtime: Runtime, args: argparse.Namespace) -> int:
+    from .evaluate_conversations import evaluate_conversations, load_script
+
+    script = load_script(args.script)
+    await _ready(runtime)
+
+    def trace(turn: dict[str, object]) -> None:
+        console.err.print(json.dumps(turn, ensure_ascii=False), highlight=False, markup=False, soft_wrap=True)
+
+    result = await evaluate_conversations(runtime, script, part=args.part, trace=trace if args.trace else None)
+    if args.json:
+        console.out.print(json.dumps(result))
+    else:
+        console.out.print(console.conversations_table(result))
+    return 0
+
+
 async def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -395,6 +418,8 @@ async def _run(args: argparse.Namespace) -> int:
             return await _ask(runtime, args)
         if args.target == "answers":
             return await _eval_answers(runtime, args)
+        if args.target == "conversations":
+            return await _eval_conversations(runtime, args)
         return await _eval_retrieval(runtime, args)
     finally:
         await runtime.aclose()

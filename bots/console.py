@@ -69,6 +69,20 @@ def retrieval_table(result: dict[str, object]) -> Table:
     return table
 
 
+def conversations_table(result: dict[str, object]) -> Table:
+    table = Table(title=f"{result['n_conversations']} scripted conversations, {result['n_turns']} turns")
+    table.add_column("part")
+    columns = ("right_source", "right_language", "abstained_when_unanswerable", "carried_over_wrongly",
+               "follow_ups_completed")
+    for col in ("turns", *(c.replace("_", " ") for c in columns)):
+        table.add_column(col, justify="right")
+    parts = result["parts"]
+    assert isinstance(parts, dict)
+    for name, m in [*parts.items(), ("all", result)]:
+        table.add_row(name, str(m["n_turns"]), *(f"{m[c]:.3f}" for c in columns))
+    return table
+
+
 def answers_table(result: dict[str, object]) -> Table:
     table = Table(title=f"Answers to {result['n_questions']} questions")
     table.add_column("answerer")

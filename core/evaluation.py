@@ -166,3 +166,52 @@ class AbstentionTally:
         return {"unanswerable": part(False), "answerable": part(True),
                 "auroc": round(auroc(self.confidences, self.answerable), 4),
                 "ece": round(expected_calibration_error(self.confidences, self.supported), 4)}
+
+
+@dataclass
+class ConversationTally:
+    """Scripted conversations, turn by turn: the right source cited (answerable turns), the reply's language,
+    abstention where the sources cannot answer, and follow-ups — how many stand-alone messages were wrongly
+    read as continuing the previous question, how many follow-ups were completed."""
+
+    turns: int = 0
+    answerable: int = 0
+    right_source: int = 0
+    right_language: int = 0
+    unanswerable: int = 0
+    abstained: int = 0
+    standalone: int = 0
+    carried_wrongly: int = 0
+    follow_ups: int = 0
+    followed: int = 0
+
+    def add(self, *, expect: Sequence[str] | str, language_ok: bool, answered: bool, cited: Sequence[str],
+            follow: bool, carried: bool) -> None:
+        """``expect``: the source ids that answer the turn, ``"none"`` (unanswerable) or ``"chat"`` (not a
+        question: only the language is scored)."""
+        self.turns += 1
+        self.right_language += language_ok
+        if expect == "none":
+            self.unanswerable += 1
+            self.abstained += not answered
+        elif expect != "chat":
+            self.answerable += 1
+            self.right_source += answered and any(doc in expect for doc in cited)
+        if follow:
+            self.follow_ups += 1
+            self.followed += carried
+        else:
+            self.standalone += 1
+            self.carried_wrongly += carried
+
+    def report(self) -> dict[str, float | int]:
+        def rate(n: int, d: int) -> float:
+            return round(n / d, 4) if d else 0.0
+
+        return {"n_turns": self.turns, "right_source": rate(self.right_source, self.answerable),
+                "right_language": rate(self.right_language, self.turns),
+                "abstained_when_unanswerable": rate(self.abstained, self.unanswerable),
+                "carried_over_wrongly": rate(self.carried_wrongly, self.standalone),
+                "follow_ups_completed": rate(self.followed, self.follow_ups),
+                "n_answerable": self.answerable, "n_unanswerable": self.unanswerable,
+                "n_follow_ups": self.follow_ups}

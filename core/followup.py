@@ -17,7 +17,9 @@ OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en
             "und was ist mit", "also", "aussi", "pareil", "same", "tambien", "anche", "auch", "sinon", "otherwise")
 # Words that point back at the previous question's subject ("comment y aller", "is it free", "wie komme ich hin").
 POINTING_BACK = frozenset("""y la-bas labas ca cela celui celle ceux there it its this that them they those allí alli
-    alla ahi eso esa ese esos lo ci li lì quello quella quelli dort dorthin hin es dafur""".split())
+    alla ahi eso esa ese esos lo ci li lì quello quella quelli dort dorthin hin dafur""".split())
+# ... except where they only say that something exists ("il y a", "is there", "ci sono").
+EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|there is|there are|ci sono|c e)\b")
 POINTING_BACK_PHRASES = ("la bas", "c est", "ce lieu", "cet endroit", "that place", "this place", "ese lugar",
                          "quel posto", "questo posto", "ist es", "ist das")
 # Grammar and question words of the five languages: what is left of a message without them (and without the
@@ -81,20 +83,23 @@ class FollowUps:
             return Reading(text, "standalone", own_subject)
         folded = " ".join(tokens)
         opens = any(folded == o or folded.startswith(o + " ") for o in OPENINGS)
-        points_back = bool(set(tokens) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
+        pointing = EXISTENTIAL.sub(" ", folded).split()
+        points_back = bool(set(pointing) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
                                                                POINTING_BACK_PHRASES)
         needs = self._intents.of(text)
         before = previous.subject
-        if opens and own_subject and not needs:
-            # "Et à Cassis ?" after "Où se baigner à Marseille ?": the same question, about Cassis
+        own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
+        place = topic_place(text, self._gazetteer.named(text))
+        if opens and place is not None and not own and set(needs) <= set(self._intents.of(previous.text)):
+            # "Et à Cassis ?" after "Où se baigner à Marseille ?": the same question, about Cassis (a named thing
+            # that is not a place — "Et le Château d'If ?", or German's capitalised "Und im Winter?" — continues)
             return Reading(_swap(previous.text, before, own_subject), "other place", own_subject)
         if points_back and before and not _names(own_subject, before):
             # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
-        if opens and not own_subject:
-            # "and in winter?", "e il sabato?": the previous question, narrowed
-            return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", before)
-        own = self._own_words(tokens, text)
+        if opens or points_back and not before:
+            # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed
+            return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", own_subject or before)
         if not own and not own_subject and needs and before and len(tokens) <= SHORT:
             # "Where can I eat?" right after questions about Cassis: eating in Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
@@ -111,6 +116,7 @@ class FollowUps:
 def _entities(text: str) -> list[str]:
     """Capitalised names after the first word, or the first word when it is not a question word."""
     found = []
+    text = text.lstrip(" ¿¡\"'«“(")
     for match in _ENTITY.finditer(text):
         name = match.group(0).strip()
         if len(name) < 2:

@@ -217,3 +217,29 @@ def test_llm_answerer_needs_its_settings(tmp_path: Path) -> None:
     proc = subprocess.run([LOCI, "ask", "bonjour"], capture_output=True, text=True, env=env, timeout=120,
                           check=False)
     assert proc.returncode == 1 and "LOCI_LLM_BASE_URL" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_eval_conversations_json_contract(runtime: Runtime, data_dir: Path, tmp_path: Path) -> None:
+    script = tmp_path / "conversations.yaml"
+    script.write_text(yaml.safe_dump([
+        {"id": "a", "part": "tune", "audience": "tourist", "turns": [
+            {"say": "Où se baigner à Marseille ?", "lang": "fr", "expect": ["prado-beaches-fr", "marseille-beaches-en"]},
+            {"say": "Et à Cassis ?", "lang": "fr", "expect": ["cassis-fr", "cassis-en"], "follow": True},
+            {"say": "What is the capital of Australia?", "lang": "en", "expect": "none"}]},
+        {"id": "b", "part": "held-out", "turns": [
+            {"share": [43.2951, 5.3740]},
+            {"say": "merci", "lang": "fr", "expect": "chat"}]},
+    ], allow_unicode=True), encoding="utf-8")
+    proc = run(data_dir, "eval", "conversations", "--script", str(script), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert {"n_turns", "right_source", "right_language", "abstained_when_unanswerable",
+            "carried_over_wrongly"} <= set(result)
+    assert result["n_turns"] == 4 and result["n_conversations"] == 2 and set(result["parts"]) == {"tune", "held-out"}
+    assert result["abstained_when_unanswerable"] == 1.0 and result["right_language"] == 1.0
+    assert result["follow_ups_completed"] == 1.0 and result["carried_over_wrongly"] == 0.0
+    held_out = run(data_dir, "eval", "conversations", "--script", str(script), "--part", "held-out", "--json")
+    assert json.loads(held_out.stdout)["n_turns"] == 1
+    script.write_text("- id: broken\n  turns: [{say: hello}]\n", encoding="utf-8")
+    bad = run(data_dir, "eval", "conversations", "--script", str(script), "--json")
+    assert bad.returncode == 1 and "needs say, lang and expect" in bad.stderr

@@ -9,22 +9,12 @@ from genius_loci.config.loader import load_territory
 from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.assistant import Assistant
-from genius_loci.core.conversation import Conversation, MemoryPolicy, rewrite_follow_up
+from genius_loci.core.conversation import Conversation, MemoryPolicy
+from genius_loci.core.followup import FollowUps
+from genius_loci.core.geo import Gazetteer
 from genius_loci.core.types import GeoPoint, IncomingMessage
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
-
-
-@pytest.mark.parametrize(("text", "previous", "expected"), [
-    ("and in winter?", "Cassis beaches", "Cassis beaches — and in winter?"),
-    ("et le dimanche ?", "Horaires du Mucem ?", "Horaires du Mucem — et le dimanche ?"),
-    ("Und im Winter?", "Strände in Cassis?", "Strände in Cassis — Und im Winter?"),
-    ("Where is the airport?", "Cassis beaches", "Where is the airport?"),
-    ("and then a much longer question that stands on its own feet?", "x", None),
-    ("and in winter?", None, "and in winter?"),
-])
-def test_follow_up_rewriting(text: str, previous: str | None, expected: str | None) -> None:
-    assert rewrite_follow_up(text, previous) == (expected if expected is not None else text)
 
 
 class Clock:
@@ -41,10 +31,15 @@ class SpyAssistant:
     def __init__(self, inner: Assistant) -> None:
         self.inner = inner
         self.seen: list[IncomingMessage] = []
+        self.completed: list[str | None] = []
 
-    async def handle(self, message: IncomingMessage):  # type: ignore[no-untyped-def]
+    def language_of(self, text: str, hint: str | None = None) -> str:
+        return self.inner.language_of(text, hint)
+
+    async def handle(self, message: IncomingMessage, *, completed: str | None = None):  # type: ignore[no-untyped-def]
         self.seen.append(message)
-        return await self.inner.handle(message)
+        self.completed.append(completed)
+        return await self.inner.handle(message, completed=completed)
 
 
 @pytest.fixture
@@ -55,9 +50,11 @@ async def conversation(assistant: Assistant, tmp_path: Path) -> AsyncIterator[tu
     store = SqlStore.from_url(url)
     spy = SpyAssistant(assistant)
     clock = Clock()
-    voice = load_territory(CONFIG / "territory.yaml").voice
-    conv = Conversation(spy, store, voice, store.forget,  # type: ignore[arg-type]
-                        MemoryPolicy(turns=4, location_ttl_seconds=600), clock)
+    territory = load_territory(CONFIG / "territory.yaml")
+    followups = FollowUps(Gazetteer(territory.places, territory.aliases, territory.outside))
+    conv = Conversation(spy, store, territory.voice, store.forget,  # type: ignore[arg-type]
+                        MemoryPolicy(turns=4, location_ttl_seconds=600, follow_up_seconds=900), clock,
+                        followups=followups)
     yield conv, spy, store, clock
     await store.close()
 
@@ -81,11 +78,29 @@ async def test_profile_remembers_language_audience_and_fresh_location(conversati
     assert spy.seen[-1].location is None
 
 
-async def test_follow_up_uses_the_previous_question(conversation) -> None:  # type: ignore[no-untyped-def]
-    conv, spy, _, _ = conversation
+async def test_follow_up_is_completed_from_the_previous_question_and_keeps_its_own_text(conversation) -> None:  # type: ignore[no-untyped-def]
+    conv, spy, _, clock = conversation
     await conv.handle(_msg("Where is the airport shuttle bus?"), "web:1")
     await conv.handle(_msg("and at night?"), "web:2")
-    assert spy.seen[-1].text == "Where is the airport shuttle bus — and at night?"
+    assert spy.seen[-1].text == "and at night?"  # the language and the checks read the message itself
+    assert spy.completed[-1] == "Where is the airport shuttle bus — and at night?"
+    await conv.handle(_msg("Où est le port de Cassis ?"), "web:3")  # a new topic carries nothing over
+    assert spy.completed[-1] is None
+    await conv.handle(_msg("Et à La Ciotat ?"), "web:4")
+    assert spy.completed[-1] == "Où est le port de La Ciotat ?"
+    clock.now += 901  # too long after: a short message starts afresh
+    await conv.handle(_msg("Et à Cassis ?"), "web:5")
+    assert spy.completed[-1] is None
+
+
+async def test_greetings_and_thanks_get_a_short_reply_in_their_language(conversation) -> None:  # type: ignore[no-untyped-def]
+    conv, spy, _, _ = conversation
+    await conv.handle(_msg("Where is the airport shuttle bus?"), "web:1")
+    thanks = await conv.handle(_msg("Merci beaucoup !"), "web:2")
+    hello = await conv.handle(_msg("Hola"), "web:3")
+    assert (thanks.status, thanks.language) == ("notice", "fr") and "plaisir" in thanks.text
+    assert (hello.status, hello.language, hello.offers) == ("notice", "es", ("audience", "location"))
+    assert len(spy.seen) == 1  # neither reached the assistant
 
 
 async def test_same_turn_id_is_answered_once(conversation) -> None:  # type: ignore[no-untyped-def]
@@ -124,3 +139,12 @@ def test_votes(text: str, vote: int) -> None:
     from genius_loci.core.dialogue import vote_of
 
     assert vote_of(text) == vote
+
+
+@pytest.mark.parametrize(("text", "talk"), [("Bonjour !", "hello"), ("hi", "hello"), ("Buenos días", "hello"),
+                                            ("ok merci", "thanks"), ("Danke schön", "thanks"), ("Grazie mille!", "thanks"),
+                                            ("ok", "thanks"), ("Bonjour, où est le Mucem ?", None), ("merci de me dire où", None)])
+def test_small_talk(text: str, talk: str | None) -> None:
+    from genius_loci.core.dialogue import small_talk_of
+
+    assert small_talk_of(text) == talk

@@ -1,0 +1,33 @@
+"""Everyday conversations on the bundled territory (tests/eval/conversations.yaml): follow-ups, topic shifts,
+language switches and shared places, played through the real conversation layer, with floors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from genius_loci.bots.bootstrap import Runtime
+from genius_loci.bots.evaluate_conversations import evaluate_conversations, load_script
+
+SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "conversations.yaml"
+
+
+async def test_scripted_conversations_meet_the_floors(runtime: Runtime) -> None:
+    """Measured when written (both parts, 143 turns): right source 0.756 (held-out 0.764), right language 0.965
+    (0.971), unanswerable abstained 0.632 (0.727), stand-alone messages carried over 0.029 (0.042). The issue's
+    target (>= 0.90 right source on the held-out part) is not met: the floors guard what is reached."""
+    script = load_script(SCRIPT)
+    turns = [t for c in script for t in c["turns"] if "say" in t]
+    assert len(script) >= 40 and len(turns) >= 120
+    assert {t["lang"] for t in turns} == {"fr", "en", "es", "it", "de"}
+    assert {c["audience"] for c in script} == {"tourist", "investor", "resident", "student"}
+    assert sum(bool(t.get("follow")) for t in turns) >= 30 and any("share" in t for c in script for t in c["turns"])
+
+    result = await evaluate_conversations(runtime, script)
+    held_out = result["parts"]["held-out"]
+    assert result["n_turns"] == len(turns)
+    for part in (result, held_out):
+        assert part["right_source"] >= 0.72, part
+        assert part["right_language"] >= 0.94, part
+        assert part["carried_over_wrongly"] <= 0.05, part
+        assert part["follow_ups_completed"] >= 0.75, part
+    assert result["abstained_when_unanswerable"] >= 0.6, result

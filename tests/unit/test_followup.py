@@ -1,0 +1,114 @@
+"""Reading a message in its conversation, and the needs that widen keyword search (real territory files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from genius_loci.config.loader import load_intents, load_territory
+from genius_loci.connectors.index.postings import Postings
+from genius_loci.core.followup import FollowUps, Reading
+from genius_loci.core.geo import Gazetteer
+from genius_loci.core.intents import Intents
+from genius_loci.core.retrieval.hybrid import NEIGHBOUR_TERM_WEIGHT, PLACE_TERM_WEIGHT, keyword_text
+from genius_loci.core.types import IncomingMessage
+from genius_loci.core.understanding import understand
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+TERRITORY = load_territory(CONFIG / "territory.yaml")
+GAZETTEER = Gazetteer(TERRITORY.places, TERRITORY.aliases, TERRITORY.outside)
+INTENTS = Intents(load_intents(CONFIG / "intents.yaml"))
+FOLLOW = FollowUps(GAZETTEER, INTENTS)
+
+
+def read_all(*messages: str) -> list[Reading]:
+    readings: list[Reading] = []
+    for text in messages:
+        readings.append(FOLLOW.read(text, readings[-1] if readings else None))
+    return readings
+
+
+def test_the_issue_conversation_is_read_turn_by_turn() -> None:
+    first, cassis, journey, calissons = read_all("Où se baigner à Marseille ?", "Et à Cassis ?",
+                                                 "Comment y aller depuis Marseille ?", "Where can I eat calissons?")
+    assert (first.reason, first.subject) == ("new", "Marseille")
+    assert (cassis.reason, cassis.text, cassis.subject) == ("other place", "Où se baigner à Cassis ?", "Cassis")
+    # "depuis Marseille" is where the journey starts: the subject stays Cassis
+    assert (journey.reason, journey.text, journey.subject) == ("points back", "Comment y aller depuis Marseille ? "
+                                                                               "(Cassis)", "Cassis")
+    assert (calissons.reason, calissons.text) == ("standalone", "Where can I eat calissons?")
+    assert not calissons.carried
+
+
+@pytest.mark.parametrize(("previous", "text", "reason", "completed"), [
+    ("When did the Mucem open?", "Is it free?", "points back", "Is it free? (Mucem)"),
+    ("When did the Mucem open?", "c'est payant ?", "points back", "c'est payant ? (Mucem)"),
+    ("Quels sont les horaires du Mucem ?", "Et le Château d'If ?", "continues",
+     "Quels sont les horaires du Mucem — Et le Château d'If ?"),
+    ("Où se baigner à Marseille ?", "And in Aix?", "other place", "Où se baigner à Aix-en-Provence ?"),
+    ("Cassis beaches?", "and in winter?", "continues", "Cassis beaches — and in winter?"),
+    ("Strände in Cassis?", "Und im Winter?", "continues", "Strände in Cassis — Und im Winter?"),
+    ("Is there a monthly pass for the metro?", "Does my employer pay for it?", "continues",
+     "Is there a monthly pass for the metro — Does my employer pay for it?"),
+    ("Que faire à Cassis ?", "Where can I eat?", "points back", "Where can I eat? (Cassis)"),
+    # standing on their own: nothing carried over
+    ("Que faire à Cassis ?", "Where can I eat calissons?", "standalone", None),
+    ("Que faire à Cassis ?", "Is there a wine bar in Aix?", "standalone", None),
+    ("Que faire à Cassis ?", "Qu'y a-t-il à voir à La Ciotat ?", "standalone", None),
+    ("Que faire à Cassis ?", "Mucem ?", "standalone", None),
+    ("Que faire à Cassis ?", "How do I enrol my children in a school when we move to Marseille next year?",
+     "standalone", None),
+])
+def test_follow_ups_and_new_topics(previous: str, text: str, reason: str, completed: str | None) -> None:
+    before = FOLLOW.read(previous, None)
+    got = FOLLOW.read(text, before)
+    assert got.reason == reason
+    assert got.text == (completed if completed is not None else text)
+
+
+def test_a_first_message_is_new() -> None:
+    assert FOLLOW.read("Et à Cassis ?", None) == Reading("Et à Cassis ?", "new", "Cassis")
+
+
+@pytest.mark.parametrize(("text", "need"), [
+    ("Où se baigner à Marseille ?", "swim"), ("Where can I swim?", "swim"), ("Wo kann man baden?", "swim"),
+    ("¿Dónde está la playa?", "swim"), ("Dove posso fare il bagno?", "swim"), ("Combien coûte un loyer ?", "rent"),
+    ("Wo finde ich eine Wohnung?", "rent"), ("Is the tram wheelchair accessible?", "accessible"),
+    ("Where do I park the car?", "park"), ("¿Cómo pido una beca?", "grants"),
+])
+def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
+    assert need in INTENTS.of(text)
+
+
+def test_neighbours_reach_other_languages_but_not_the_words_already_said() -> None:
+    words = INTENTS.neighbours("Où se baigner à Marseille ?").split()
+    assert {"plage", "beach", "strand", "playa"} <= set(words)
+    assert "baign" in words and "marseille" not in words
+    assert INTENTS.of("What is the capital of Australia?") == () and INTENTS.neighbours("Hello there") == ""
+
+
+def test_place_names_count_less_than_the_need_in_keyword_search() -> None:
+    query = understand(IncomingMessage("t", "u", "Où se baigner à Marseille ?"), "fr", GAZETTEER,
+                       TERRITORY.bbox, INTENTS)
+    text, weighted = keyword_text(query)
+    assert "marseille" not in text and "baigner" in text
+    assert weighted[0] == ("marseille", PLACE_TERM_WEIGHT)
+    assert weighted[1][1] == NEIGHBOUR_TERM_WEIGHT and "plage" in weighted[1][0]
+    only_place = understand(IncomingMessage("t", "u", "Cassis ?"), "fr", GAZETTEER, TERRITORY.bbox, INTENTS)
+    assert keyword_text(only_place) == ("Cassis ?", ())  # nothing else to look for: the name counts fully
+
+
+def test_the_journey_origin_is_not_the_place_asked_about() -> None:
+    query = understand(IncomingMessage("t", "u", "Comment aller à Cassis depuis Marseille ?"), "fr", GAZETTEER,
+                       TERRITORY.bbox, INTENTS)
+    assert query.place is not None and query.place.name == "Cassis"
+    assert set(query.named) == {"cassis", "marseille"}
+
+
+def test_postings_weigh_terms() -> None:
+    postings = Postings(["marseil plag", "marseil port marseil", "baign"])
+    plain = postings.score(["marseil", "plag"])
+    weighted = postings.score(["marseil", "plag"], {"marseil": 0.3})
+    assert np.argmax(weighted) == 0 and weighted[1] == pytest.approx(plain[1] * 0.3, rel=1e-5)
