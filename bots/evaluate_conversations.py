@@ -77,7 +77,8 @@ async def evaluate_conversations(runtime: Runtime, script: list[dict[str, Any]],
                     if trace is not None:
                         trace({"conversation": conv.get("id", n), "part": where, "say": turn["say"],
                                "read_as": reading.text, "reason": reading.reason, "status": answer.status,
-                               "confidence": round(answer.confidence, 3), "language": answer.language, "cited": cited, "expect": turn["expect"]})
+                               "confidence": round(answer.confidence, 3), "language": answer.language,
+                               "cited": cited, "expect": turn["expect"]})
                 if progress is not None:
                     progress(1)
         finally:
@@ -86,5 +87,6 @@ async def evaluate_conversations(runtime: Runtime, script: list[dict[str, Any]],
     for tally in tallies.values():
         for name in whole.__dataclass_fields__:
             setattr(whole, name, getattr(whole, name) + getattr(tally, name))
-    return {**whole.report(), "n_conversations": sum(1 for c in script if part is None or c.get("part", "tune") == part),
+    played = sum(1 for c in script if part is None or c.get("part", "tune") == part)
+    return {**whole.report(), "n_conversations": played,
             "parts": {p: t.report() for p, t in tallies.items() if t.turns}}

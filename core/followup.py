@@ -97,7 +97,7 @@ class FollowUps:
         if points_back and before and not _names(own_subject, before):
             # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
-        if opens or points_back and not before:
+        if opens or (points_back and not before):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed
             return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", own_subject or before)
         if not own and not own_subject and needs and before and len(tokens) <= SHORT:

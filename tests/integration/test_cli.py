@@ -223,7 +223,8 @@ def test_eval_conversations_json_contract(runtime: Runtime, data_dir: Path, tmp_
     script = tmp_path / "conversations.yaml"
     script.write_text(yaml.safe_dump([
         {"id": "a", "part": "tune", "audience": "tourist", "turns": [
-            {"say": "Où se baigner à Marseille ?", "lang": "fr", "expect": ["prado-beaches-fr", "marseille-beaches-en"]},
+            {"say": "Où se baigner à Marseille ?", "lang": "fr",
+             "expect": ["prado-beaches-fr", "marseille-beaches-en"]},
             {"say": "Et à Cassis ?", "lang": "fr", "expect": ["cassis-fr", "cassis-en"], "follow": True},
             {"say": "What is the capital of Australia?", "lang": "en", "expect": "none"}]},
         {"id": "b", "part": "held-out", "turns": [

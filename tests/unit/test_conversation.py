@@ -141,9 +141,10 @@ def test_votes(text: str, vote: int) -> None:
     assert vote_of(text) == vote
 
 
-@pytest.mark.parametrize(("text", "talk"), [("Bonjour !", "hello"), ("hi", "hello"), ("Buenos días", "hello"),
-                                            ("ok merci", "thanks"), ("Danke schön", "thanks"), ("Grazie mille!", "thanks"),
-                                            ("ok", "thanks"), ("Bonjour, où est le Mucem ?", None), ("merci de me dire où", None)])
+@pytest.mark.parametrize(("text", "talk"), [
+    ("Bonjour !", "hello"), ("hi", "hello"), ("Buenos días", "hello"), ("ok merci", "thanks"),
+    ("Danke schön", "thanks"), ("Grazie mille!", "thanks"), ("ok", "thanks"), ("Bonjour, où est le Mucem ?", None),
+    ("merci de me dire où", None)])
 def test_small_talk(text: str, talk: str | None) -> None:
     from genius_loci.core.dialogue import small_talk_of
 
