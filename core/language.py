@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -34,12 +35,16 @@ _FUNCTION_WORDS = {
 _ALL = [w for ws in _FUNCTION_WORDS.values() for w in set(ws.split())]
 FUNCTION_WORDS = {lang: frozenset(w for w in ws.split() if _ALL.count(w) == 1)
                   for lang, ws in _FUNCTION_WORDS.items()}
-FUNCTION_WORD_MARGIN = 2  # this many more function words of one language than of any other settles it
+FUNCTION_WORD_MARGIN = 2
+_FRENCH_INVERSION = re.compile(r"\b\w+-t-(?:il|elle|on)\b|\best-ce\b|\b(?:peut|faut|doit|sont)-(?:il|on|ils|elles)\b|"
+                               r"\bqu['’]", re.IGNORECASE)  # this many more function words of one language than of any other settles it
 
 
 def _function_word_vote(text: str, tokens: list[str], supported: Collection[str]) -> str | None:
     if ("¿" in text or "¡" in text) and "es" in supported:
         return "es"
+    if _FRENCH_INVERSION.search(text) and "fr" in supported:  # "Y a-t-il…", "Est-ce que…", "Peut-on…"
+        return "fr"
     counts = sorted(((sum(t in FUNCTION_WORDS[lang] for t in tokens), lang)
                      for lang in FUNCTION_WORDS if lang in supported), reverse=True)
     if not counts:

@@ -25,7 +25,7 @@ class TracingAssistant:
     def __init__(self, trace: Path, hang: bool) -> None:
         self.trace, self.hang = trace, hang
 
-    async def handle(self, message: IncomingMessage) -> Answer:
+    async def handle(self, message: IncomingMessage, *, completed: str | None = None) -> Answer:
         with self.trace.open("a") as fh:
             fh.write(message.text + "\n")
         if self.hang:
