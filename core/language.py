@@ -35,9 +35,10 @@ _FUNCTION_WORDS = {
 _ALL = [w for ws in _FUNCTION_WORDS.values() for w in set(ws.split())]
 FUNCTION_WORDS = {lang: frozenset(w for w in ws.split() if _ALL.count(w) == 1)
                   for lang, ws in _FUNCTION_WORDS.items()}
-FUNCTION_WORD_MARGIN = 2
+FUNCTION_WORD_MARGIN = 2  # this many more function words of one language than of any other settles it
+# French questions' inversions and elisions: "Y a-t-il", "Est-ce que", "Peut-on", "Qu'est-ce"
 _FRENCH_INVERSION = re.compile(r"\b\w+-t-(?:il|elle|on)\b|\best-ce\b|\b(?:peut|faut|doit|sont)-(?:il|on|ils|elles)\b|"
-                               r"\bqu['’]", re.IGNORECASE)  # this many more function words of one language than of any other settles it
+                               r"\bqu['’]", re.IGNORECASE)
 
 
 def _function_word_vote(text: str, tokens: list[str], supported: Collection[str]) -> str | None:
