@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,voice]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python -m bench.state
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.retrieval_latency
+	$(BIN)/python -m bench.voice
 	$(BIN)/python -m bench.dense_variants
 	$(BIN)/python -m bench.channels
 

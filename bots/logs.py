@@ -31,3 +31,7 @@ def configure(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # HTTP clients log every request's URL at INFO, and platform URLs carry secrets (Telegram's bot token is in
+    # the path): only their warnings are kept
+    for noisy in ("httpx", "httpcore", "telegram.ext", "twilio.http_client"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

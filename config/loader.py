@@ -25,7 +25,9 @@ VOICE_KEYS = (
     "welcome", "help", "audience_tourist", "audience_investor", "audience_resident", "audience_student",
     "audience_set", "language_set", "language_choices", "share_location", "need_location", "nearby_query", "nearby",
     "nearby_none", "nearby_more", "location_outside", "attachment", "thanks", "nothing_to_rate", "rate_prompt",
-    "slow_down", "sources", "close_topic", "you_are_welcome")
+    "slow_down", "sources", "close_topic", "you_are_welcome",
+    # voice notes
+    "voice_heard", "voice_too_long", "voice_unreadable", "voice_unclear")
 
 
 class _Model(BaseModel):

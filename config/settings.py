@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     log_format: Literal["json", "text"] = "json"
 
+    # voice notes
+    stt: Literal["local", "openai", "off"] | None = Field(
+        None, description="Speech to text: local (the voice extra), openai (LOCI_STT_BASE_URL), off; "
+                          "default: local when the voice extra is installed, else off.")
+    stt_base_url: str | None = Field(None, pattern=r"^https?://", description="OpenAI-compatible endpoint (/v1).")
+    stt_model: str = "whisper-1"
+    stt_api_key: SecretStr | None = None
+    stt_timeout_seconds: float = Field(30.0, gt=0)
+    voice_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Longer voice notes get a polite no.")
+    voice_max_seconds: float = Field(120.0, gt=0)
+    voice_min_confidence: float = Field(0.3, ge=0.0, le=1.0, description="Below it: 'please type your question'.")
+
     # state
     database_url: str | None = Field(None, description="SQLAlchemy async URL; default: SQLite in data_dir.")
     redis_url: str | None = Field(None, description="When set, the inbox and outbox live on this Redis.")

@@ -23,6 +23,7 @@ from .dialogue import (
 from .followup import FollowUps, Reading
 from .metrics import Metrics
 from .ports import Store
+from .speech import Listener, SpeechError
 from .types import Answer, IncomingMessage, Profile, Turn
 from .voice import Voice
 
@@ -44,8 +45,10 @@ class Conversation:
 
     def __init__(self, assistant: Assistant, store: Store, voice: Voice, erase: Eraser,
                  policy: MemoryPolicy = MemoryPolicy(), clock: Callable[[], float] = time.time,
-                 metrics: Metrics | None = None, followups: FollowUps | None = None) -> None:
+                 metrics: Metrics | None = None, followups: FollowUps | None = None,
+                 listener: Listener | None = None) -> None:
         self._followups = followups
+        self._listener = listener
         self._assistant = assistant
         self._metrics = metrics or Metrics()
         self._store = store
@@ -83,6 +86,8 @@ class Conversation:
             said = self._assistant.language_of(message.text, language)
             answer = (welcome(self._voice, said) if talk == "hello"
                       else notice(self._voice.say("you_are_welcome", said), said))
+        elif message.attachment and self._listener is not None and self._listener.hears(message):
+            message, answer = await self._spoken(message, profile, language)
         elif message.attachment:
             answer = notice(self._voice.say("attachment", language), language)
         elif is_audience(message.audience) and not message.text.strip():
@@ -155,6 +160,25 @@ class Conversation:
         for question in reversed(chain):
             previous = self._followups.read(question, previous)
         return self._followups.read(message.text, previous)
+
+    async def _spoken(self, message: IncomingMessage, profile: Profile,
+                      language: str) -> tuple[IncomingMessage, Answer]:
+        """A voice note: transcribed, then answered exactly as the typed question, after a quote of what was
+        understood (so it can be corrected); or a polite "please type your question". The transcript, not the
+        audio, is what is kept."""
+        assert self._listener is not None
+        try:
+            heard = await self._listener.hear(message, language)
+        except SpeechError as exc:
+            log.info("voice note not transcribed", extra={"event": "voice.refused", "user": message.user_id,
+                                                          "reason": exc.reason, "detail": exc.detail})
+            seconds = int(self._listener.policy.max_seconds)
+            return message, notice(self._voice.say(f"voice_{exc.reason}", language, seconds=seconds), language)
+        spoken = replace(message, text=heard.text, attachment="", media="",
+                         language_hint=heard.language or message.language_hint)
+        answer = await self._ask(spoken, profile)
+        quote = self._voice.say("voice_heard", answer.language, text=heard.text)
+        return spoken, replace(answer, text=f"{quote}\n{answer.text}")
 
     async def _located(self, message: IncomingMessage, profile: Profile, language: str) -> Answer:
         """A shared place: the question that waited for it is answered there, else what is near is said."""

@@ -25,7 +25,8 @@ def message_to_payload(message: IncomingMessage) -> str:
         "message_id": message.message_id, "language_hint": message.language_hint, "audience": message.audience,
         "location": [message.location.lat, message.location.lon] if message.location else None,
         "reply_to": message.reply_to, "feedback": message.feedback, "about": message.about,
-        "attachment": message.attachment, "quiet": message.quiet,
+        "attachment": message.attachment, "quiet": message.quiet, "media": message.media,
+        "media_type": message.media_type, "media_seconds": message.media_seconds,
     }, ensure_ascii=False)
 
 
@@ -36,7 +37,9 @@ def message_from_payload(payload: str) -> IncomingMessage:
         return IncomingMessage(d["channel"], d["user_id"], d["text"], d.get("message_id", ""), location,
                                d.get("language_hint"), d.get("audience"), d.get("reply_to", ""),
                                feedback=int(d.get("feedback", 0)), about=d.get("about", ""),
-                               attachment=d.get("attachment", ""), quiet=bool(d.get("quiet", False)))
+                               attachment=d.get("attachment", ""), quiet=bool(d.get("quiet", False)),
+                               media=d.get("media", ""), media_type=d.get("media_type", ""),
+                               media_seconds=d.get("media_seconds"))
     except (ValueError, KeyError, TypeError) as exc:
         raise LociError(f"unreadable inbox payload: {exc}") from exc
 

@@ -69,6 +69,9 @@ class IncomingMessage:
     about: str = ""  # the turn id a vote refers to
     attachment: str = ""  # what was sent that the assistant does not read: photo, voice, sticker, document…
     quiet: bool = False  # a live location's update: remember the place, reply only when a question waits for it
+    media: str = ""  # the channel's sealed reference to fetch the attachment (a voice note) from, in the worker
+    media_type: str = ""  # its MIME type, when the platform says ("audio/ogg")
+    media_seconds: float | None = None  # its length, when the platform says
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ records what it was sent, and answers, fails or stalls as a test asks."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 import time
@@ -18,6 +19,9 @@ class FakeChatServer:
         self.requests: list[dict[str, Any]] = []
         self.streamed: list[int] = []  # numbers of the chunks sent by streams
         self.chunk_delay = 0.0  # seconds between two streamed chunks (a model writing at its pace)
+        # /audio/transcriptions: what each audio file (by SHA-256) "says": (text, language name, avg log-prob)
+        self.transcripts: dict[str, tuple[str, str, float]] = {}
+        self.transcriptions: list[dict[str, Any]] = []  # the form fields received (the file as its digest)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -35,7 +39,10 @@ class FakeChatServer:
                 pass
 
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path.endswith("/audio/transcriptions"):
+                    return self._transcribe(raw)
+                body = json.loads(raw)
                 fake.requests.append(body)
                 if fake.mode == "error":
                     return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
@@ -82,6 +89,23 @@ class FakeChatServer:
                     self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
                     self.wfile.flush()
 
+            def _transcribe(self, raw: bytes) -> None:
+                """The transcription endpoint, multipart form in, verbose_json out, as OpenAI's."""
+                fields = _multipart(raw, self.headers["Content-Type"])
+                audio = fields.pop("file", b"")
+                digest = hashlib.sha256(audio).hexdigest()
+                fake.transcriptions.append({**{k: v.decode() for k, v in fields.items()}, "file": digest})
+                if fake.mode == "error":
+                    return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
+                if not audio.startswith(b"OggS"):
+                    return self._send(400, {"error": {"message": "Invalid file format.",
+                                                      "type": "invalid_request_error"}})
+                text, language, logprob = fake.transcripts.get(digest, ("", "english", -3.0))
+                return self._send(200, {"task": "transcribe", "language": language, "duration": 3.0, "text": text,
+                                        "segments": [{"id": 0, "seek": 0, "start": 0.0, "end": 3.0, "text": text,
+                                                      "tokens": [], "temperature": 0.0, "avg_logprob": logprob,
+                                                      "compression_ratio": 1.0, "no_speech_prob": 0.01}]})
+
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -94,3 +118,16 @@ class FakeChatServer:
                     self.wfile.write(data)
 
         return Handler
+
+
+def _multipart(body: bytes, content_type: str) -> dict[str, bytes]:
+    """The fields of a multipart/form-data body (enough for the SDK's uploads)."""
+    boundary = content_type.split("boundary=", 1)[1].strip('"').encode()
+    fields: dict[str, bytes] = {}
+    for part in body.split(b"--" + boundary):
+        head, sep, value = part.partition(b"\r\n\r\n")
+        if not sep or b"name=" not in head:
+            continue
+        name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
+        fields[name] = value[:-2] if value.endswith(b"\r\n") else value
+    return fields

@@ -7,6 +7,7 @@ import itertools
 import json
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from tests.fake_http import FakeServer, Recorded, Reply
 
@@ -43,8 +44,9 @@ class FakeTelegram(FakeServer):
         return out
 
     def answer(self, request: Recorded) -> Reply:
-        if request.path.startswith(f"/file/bot{TOKEN}/"):
-            name = request.path.split("/", 3)[3]
+        path = unquote(request.path)  # the SDK quotes the token's colon in file URLs
+        if path.startswith(f"/file/bot{TOKEN}/"):
+            name = path.split("/", 3)[3]
             return Reply(200, self.files[name], {"Content-Type": "application/octet-stream"}) \
                 if name in self.files else Reply(404, {"ok": False})
         prefix = f"/bot{TOKEN}/"
@@ -75,8 +77,9 @@ class FakeTelegram(FakeServer):
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
             return ok(self.pending[:100])
         if method == "getFile":
-            return ok({"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": 10,
-                       "file_path": f"voice/{p['file_id']}.oga"})
+            name = f"voice/{p['file_id']}.oga"
+            return ok({"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"],
+                       "file_size": len(self.files.get(name, b"")), "file_path": name})
         return error(404, f"Not Found: method {method} not in the fake")
 
 

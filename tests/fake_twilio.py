@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import time
 from typing import Any
@@ -23,6 +24,13 @@ class FakeTwilio(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self._ids = itertools.count(1)
+        self.media: dict[str, tuple[bytes, str]] = {}  # media sid -> (content, type), behind basic auth
+
+    def media_url(self, data: bytes, content_type: str = "audio/ogg") -> str:
+        """Puts a file where Twilio keeps an inbound message's media; returns its ``MediaUrl0``."""
+        sid = f"ME{next(self._ids):032x}"
+        self.media[sid] = (data, content_type)
+        return f"{self.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM{sid[2:]}/Media/{sid}"
 
     def messages(self) -> list[dict[str, Any]]:
         return [r.params for r in self.calls(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json")]
@@ -31,6 +39,15 @@ class FakeTwilio(FakeServer):
         return [m for m in self.messages() if m.get("To") == f"whatsapp:{number}"]
 
     def answer(self, request: Recorded) -> Reply:
+        media = "/Media/"
+        if media in request.path and request.method == "GET":  # Twilio answers with a redirect to its storage
+            expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+            if {k.lower(): v for k, v in request.headers.items()}.get("authorization") != expected:
+                return twilio_error(401, 20003, "Authenticate")
+            return Reply(307, b"", {"Location": f"{self.url}/storage/{request.path.rsplit('/', 1)[1]}"})
+        if request.path.startswith("/storage/"):
+            found = self.media.get(request.path.rsplit("/", 1)[1])
+            return Reply(200, found[0], {"Content-Type": found[1]}) if found else Reply(404, b"")
         if request.path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json" or request.method != "POST":
             return twilio_error(404, 20404, "The requested resource was not found")
         p = request.params

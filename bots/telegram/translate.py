@@ -81,6 +81,12 @@ def to_incoming(update: Update, *, key_of: KeyOf, seal: Seal, bot_username: str 
             return Ignored("group message not addressed to the bot")
         text = addressed
     if attachment and not text.strip():
+        spoken = message.voice or message.audio if attachment in ("voice", "audio") else None
+        if spoken is not None:  # fetched and transcribed by the worker, never here
+            return replace(_message(update, message, key_of, seal, text="", attachment=attachment),
+                           media=seal(f"{spoken.file_id}\n{spoken.mime_type or 'audio/ogg'}"),
+                           media_type=spoken.mime_type or "audio/ogg",
+                           media_seconds=_seconds(spoken.to_dict().get("duration")))
         return _message(update, message, key_of, seal, text="", attachment=attachment)
     if not text.strip():
         return Ignored("service message")  # a member joined, a title changed, a pin…
@@ -99,6 +105,14 @@ def _message(update: Update, message: Message, key_of: KeyOf, seal: Seal, *, tex
         location=GeoPoint(point.latitude, point.longitude) if point is not None else None,
         language_hint=(user.language_code or "")[:2] or None, reply_to=seal(address.dumps()),
         attachment=attachment, quiet=quiet)
+
+
+def _seconds(duration: object) -> float | None:
+    """A voice note's length, read from the update's own field (an int of seconds; the SDK's ``duration``
+    property warns of its coming change to a timedelta)."""
+    if hasattr(duration, "total_seconds"):
+        return float(duration.total_seconds())
+    return float(duration) if isinstance(duration, int | float) else None
 
 
 def _from_callback(update: Update, key_of: KeyOf, seal: Seal) -> IncomingMessage | Ignored:

@@ -60,7 +60,12 @@ def to_incoming(form: Mapping[str, str], *, key_of: Callable[[str], str],
         return replace(base, location=point)
     media = int(form.get("NumMedia") or "0") if (form.get("NumMedia") or "0").isdigit() else 0
     if media and not body:
-        return replace(base, attachment=attachment_kind(form.get("MediaContentType0", "")))
+        content_type = form.get("MediaContentType0", "")
+        kind = attachment_kind(content_type)
+        url = form.get("MediaUrl0", "")
+        if kind == "voice" and url:  # fetched and transcribed by the worker, never here
+            return replace(base, attachment=kind, media=seal(f"{url}\n{content_type}"), media_type=content_type)
+        return replace(base, attachment=kind)
     if not body:
         return Ignored("empty message")
     return replace(base, text=body)

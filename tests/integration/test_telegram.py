@@ -36,7 +36,8 @@ def fake() -> Iterator[FakeTelegram]:
 @pytest.fixture(scope="module")
 def base(runtime: Runtime, data_dir: Path, fake: FakeTelegram) -> Iterator[str]:
     env = {"LOCI_TELEGRAM_BOT_TOKEN": TOKEN, "LOCI_TELEGRAM_SECRET_TOKEN": SECRET,
-           "LOCI_TELEGRAM_API_BASE_URL": fake.base_url, "LOCI_PUBLIC_URL": PUBLIC}
+           "LOCI_TELEGRAM_API_BASE_URL": fake.base_url, "LOCI_PUBLIC_URL": PUBLIC,
+           "LOCI_STT": "off"}  # voice notes on: tests/integration/test_voice.py
     with serving(env, data_dir) as (url, _):
         yield url
 

@@ -34,7 +34,8 @@ def fake() -> Iterator[FakeTwilio]:
 @pytest.fixture(scope="module")
 def base(runtime: Runtime, data_dir: Path, fake: FakeTwilio) -> Iterator[str]:
     env = {"LOCI_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "LOCI_TWILIO_AUTH_TOKEN": AUTH_TOKEN, "LOCI_WHATSAPP_FROM": FROM,
-           "LOCI_TWILIO_API_BASE_URL": fake.url, "LOCI_PUBLIC_URL": PUBLIC, "LOCI_SENDER_MESSAGES_PER_MINUTE": "12"}
+           "LOCI_TWILIO_API_BASE_URL": fake.url, "LOCI_PUBLIC_URL": PUBLIC, "LOCI_SENDER_MESSAGES_PER_MINUTE": "12",
+           "LOCI_STT": "off"}  # voice notes on: tests/integration/test_voice.py
     with serving(env, data_dir) as (url, _):
         yield url
 

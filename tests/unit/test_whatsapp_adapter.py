@@ -41,7 +41,13 @@ def test_forms() -> None:
     pin = translate({**base, "Latitude": "43.2965", "Longitude": "5.3698", "Address": "Quai", "Label": "Port"})
     assert isinstance(pin, IncomingMessage) and pin.location is not None and pin.text == ""
     voice = translate({**base, "NumMedia": "1", "MediaContentType0": "audio/ogg"})
-    assert isinstance(voice, IncomingMessage) and voice.attachment == "voice"
+    assert isinstance(voice, IncomingMessage) and voice.attachment == "voice" and voice.media == ""
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+    spoken = translate({**base, "NumMedia": "1", "MediaContentType0": "audio/ogg", "MediaUrl0": url})
+    assert isinstance(spoken, IncomingMessage) and (spoken.attachment, spoken.media_type) == ("voice", "audio/ogg")
+    assert url not in spoken.media and SEALER.open(spoken.media) == f"{url}\naudio/ogg"  # fetched by the worker
+    photo = translate({**base, "NumMedia": "1", "MediaContentType0": "image/jpeg", "MediaUrl0": url})
+    assert isinstance(photo, IncomingMessage) and photo.attachment == "photo" and photo.media == ""
     button = translate({**base, "ButtonText": "Visiteur", "ButtonPayload": "tourist"})
     assert isinstance(button, IncomingMessage) and button.text == "Visiteur"
     assert isinstance(translate({**base, "Body": ""}), Ignored)
