@@ -36,6 +36,7 @@ from genius_loci.connectors.sources.web import (
 from genius_loci.core.assistant import AnswerPolicy, Assistant
 from genius_loci.core.conversation import Conversation, MemoryPolicy
 from genius_loci.core.errors import ConfigError
+from genius_loci.core.gaps import GapFinder
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
 from genius_loci.core.intents import Intents
@@ -120,7 +121,8 @@ def build_service(settings: Settings, *, telegram_polling: bool = False, slack_s
                               slack_socket_mode=slack_socket_mode)
     listener = build_listener(settings, channels.media, list(runtime.territory.voice.languages))
     conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
-                                metrics=runtime.metrics, followups=runtime.assistant.follow_ups(), listener=listener)
+                                metrics=runtime.metrics, followups=runtime.assistant.follow_ups(), listener=listener,
+                                gaps=GapFinder(state.store, runtime.embedder))
     hub = DeltaHub()
     worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub,
                          presence=channels.presence, drafts=channels.drafts)

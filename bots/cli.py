@@ -69,6 +69,13 @@ def _located(value: str) -> tuple[GeoPoint, float | None]:
         raise argparse.ArgumentTypeError(f"not a radius in km: {parts[2]!r}") from exc
 
 
+def _duration(value: str) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loci", description="Genius Loci: ask the territory anything.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="state database")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="apply the migrations")
+
+    gaps = sub.add_parser("gaps", help="what people asked that the sources could not answer well, grouped")
+    gaps.add_argument("--partner", help="only the gaps of this partner id")
+    gaps.add_argument("--since", type=_duration, metavar="DURATION", help="only gaps seen in the last 7d, 12h…")
+    gaps.add_argument("--json", action="store_true")
 
     privacy = sub.add_parser("privacy", help="subject-access requests")
     priv_sub = privacy.add_subparsers(dest="action", required=True)
@@ -299,6 +311,24 @@ async def _db_upgrade(settings: Settings) -> int:
         await state.aclose()
 
 
+async def _gaps(settings: Settings, args: argparse.Namespace) -> int:
+    from genius_loci.core.gaps import report
+
+    state = build_state(settings)
+    try:
+        await state.migrate()
+        since = time.time() - args.since if args.since is not None else None
+        found = [report(gap, questions) for gap, questions in
+                 await state.store.list_gaps(partner=args.partner, since=since)]
+    finally:
+        await state.aclose()
+    if args.json:
+        console.out.print(json.dumps({"gaps": found}, ensure_ascii=False))
+    else:
+        console.out.print(console.gaps_table(found))
+    return 0
+
+
 async def _privacy(settings: Settings, args: argparse.Namespace) -> int:
     if args.platform_id is not None and not args.channel:
         raise LociError("--platform-id needs --channel (web, whatsapp, telegram, slack, cli)")
@@ -415,6 +445,8 @@ async def _run(args: argparse.Namespace) -> int:
         return await _db_upgrade(settings)
     if args.command == "privacy":
         return await _privacy(settings, args)
+    if args.command == "gaps":
+        return await _gaps(settings, args)
     if args.command == "sources":
         return _sources_check(settings, args.sources)
     if args.command == "models":

@@ -69,6 +69,19 @@ def retrieval_table(result: dict[str, object]) -> Table:
     return table
 
 
+def gaps_table(gaps: list[dict[str, object]]) -> Table:
+    table = Table(title=f"{len(gaps)} content gaps, largest first")
+    for col in ("id", "count", "status", "partner", "languages", "channels", "examples"):
+        table.add_column(col, justify="right" if col == "count" else "left")
+    for g in gaps:
+        examples = g["examples"]
+        assert isinstance(examples, list)
+        table.add_row(str(g["id"]), str(g["count"]), str(g["status"]), str(g["partner"] or "—"),
+                      ", ".join(g["languages"]), ", ".join(g["channels"]),  # type: ignore[arg-type]
+                      " | ".join(str(e) for e in examples))
+    return table
+
+
 def conversations_table(result: dict[str, object]) -> Table:
     table = Table(title=f"{result['n_conversations']} scripted conversations, {result['n_turns']} turns")
     table.add_column("part")

@@ -21,6 +21,7 @@ from .dialogue import (
     welcome,
 )
 from .followup import FollowUps, Reading
+from .gaps import GapFinder
 from .metrics import Metrics
 from .ports import Store
 from .speech import Listener, SpeechError
@@ -46,9 +47,10 @@ class Conversation:
     def __init__(self, assistant: Assistant, store: Store, voice: Voice, erase: Eraser,
                  policy: MemoryPolicy = MemoryPolicy(), clock: Callable[[], float] = time.time,
                  metrics: Metrics | None = None, followups: FollowUps | None = None,
-                 listener: Listener | None = None) -> None:
+                 listener: Listener | None = None, gaps: GapFinder | None = None) -> None:
         self._followups = followups
         self._listener = listener
+        self._gaps = gaps
         self._assistant = assistant
         self._metrics = metrics or Metrics()
         self._store = store
@@ -217,13 +219,27 @@ class Conversation:
         if target is None:
             return notice(self._voice.say("nothing_to_rate", language), language)
         await self._store.record_feedback(target.id, message.user_id, 1 if vote > 0 else -1)
+        if vote < 0 and self._gaps is not None:
+            await self._note_gap(target, replace(message, text=target.question), reason="thumbs_down")
         return notice(self._voice.say("thanks", language), language)
+
+    async def _note_gap(self, turn: Turn, message: IncomingMessage, reason: str | None = None) -> None:
+        """The learning loop's content gaps; a failure there never costs the person their answer."""
+        assert self._gaps is not None
+        try:
+            place = self._assistant.understand(message).place
+            await self._gaps.observe(turn, place.name if place is not None else None, reason=reason)
+        except Exception as exc:
+            log.warning("gap not noted", extra={"event": "gap.failed", "user": turn.user_key,
+                                                "reason": f"{type(exc).__name__}: {exc}"})
 
     async def _record(self, message: IncomingMessage, turn_id: str, answer: Answer, started: float) -> Answer:
         latency = (self._clock() - started) * 1000.0
         question = message.text or (f"[{message.attachment}]" if message.attachment else "")
-        await self._store.record_turn(Turn(turn_id, message.user_id, message.channel, question, answer, latency,
-                                           self._clock()))
+        turn = Turn(turn_id, message.user_id, message.channel, question, answer, latency, self._clock())
+        await self._store.record_turn(turn)
+        if self._gaps is not None and answer.status in ("answered", "abstained") and question:
+            await self._note_gap(turn, message)
         self._metrics.count("loci_answers_total", channel=message.channel, status=answer.status,
                             answerer=answer.answerer)
         self._metrics.observe("loci_answer_seconds", latency / 1000.0, channel=message.channel)

@@ -79,3 +79,30 @@ ingestion_state = Table(
     Column("status", String(16), nullable=False),
     Column("detail", Text, nullable=False, default=""),
 )
+
+# The learning loop's content gaps: questions answered badly, grouped by meaning (core/gaps.py).
+gaps = Table(
+    "gaps", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("partner", String(64)),  # who owns the topic (the router's choice for its first question)
+    Column("centroid", Text, nullable=False),  # the mean of its questions' unit vectors, as JSON
+    Column("count", Integer, nullable=False),
+    Column("answered_well", Integer, nullable=False, default=0),  # similar questions answered well since
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False, index=True),
+)
+
+gap_questions = Table(
+    "gap_questions", metadata,
+    Column("turn_id", String(200), primary_key=True),
+    Column("gap_id", String(40), nullable=False, index=True),
+    Column("user_key", String(80), nullable=False, index=True),
+    Column("question", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("audience", String(16)),
+    Column("channel", String(32), nullable=False),
+    Column("commune", String(120)),
+    Column("reason", String(32), nullable=False),  # abstained | low_confidence | declined | thumbs_down
+    Column("created_at", Float, nullable=False),
+)

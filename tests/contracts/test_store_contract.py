@@ -76,3 +76,32 @@ async def test_ingestion_state_keeps_the_last_run_of_each_source(store) -> None:
     await store.record_ingestion(IngestReport(sources_ok=2, ok_ids=["a", "b"]), 100.0)
     await store.record_ingestion(IngestReport(sources_ok=1, ok_ids=["a"], sources_failed={"b": "HTTP 500"}), 200.0)
     assert await store.ingestion_state() == {"a": (200.0, "ok", ""), "b": (200.0, "failed", "HTTP 500")}
+
+
+async def test_gaps_are_kept_filed_once_listed_and_erased_with_the_person(store) -> None:  # type: ignore[no-untyped-def]
+    from genius_loci.core.gaps import Gap, GapQuestion
+
+    big = Gap("g1", "open", "port", (0.6, 0.8), 2, 0, 1000.0, 3000.0)
+    small = Gap("g2", "open", "crous", (1.0, 0.0), 1, 0, 1500.0, 1500.0)
+    for gap in (big, small):
+        await store.save_gap(gap)
+    asked = [GapQuestion("web:q1", "web:u1", "Prix du ferry ?", "fr", "tourist", "web", "Marseille", "abstained",
+                         1000.0),
+             GapQuestion("telegram:q2", "telegram:u2", "Ferry price?", "en", None, "telegram", None, "thumbs_down",
+                         3000.0)]
+    assert await store.add_gap_question("g1", asked[0]) is True
+    assert await store.add_gap_question("g1", asked[0]) is False  # one turn is filed once
+    assert await store.add_gap_question("g1", asked[1]) is True
+    assert await store.add_gap_question("g2", GapQuestion("web:q3", "web:u3", "Loyer ?", "fr", None, "web", None,
+                                                          "abstained", 1500.0)) is True
+    assert sorted(g.id for g in await store.open_gaps()) == ["g1", "g2"]
+    listed = await store.list_gaps()
+    assert [g.id for g, _ in listed] == ["g1", "g2"]  # largest first
+    assert listed[0][0] == big and sorted(q.turn_id for q in listed[0][1]) == ["telegram:q2", "web:q1"]
+    assert [g.id for g, _ in await store.list_gaps(partner="crous")] == ["g2"]
+    assert [g.id for g, _ in await store.list_gaps(since=2000.0)] == ["g1"]
+    await store.save_gap(Gap("g2", "closed", "crous", (1.0, 0.0), 1, 3, 1500.0, 1500.0))
+    assert [g.id for g in await store.open_gaps()] == ["g1"]
+    assert (await store.export("web:u1"))["gap_questions"][0]["question"] == "Prix du ferry ?"
+    await store.forget("web:u1")
+    assert [q.turn_id for q in (await store.list_gaps())[0][1]] == ["telegram:q2"]

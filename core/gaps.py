@@ -1,0 +1,166 @@
+"""Content gaps, the first part of the learning loop: questions the assistant answered badly — it abstained, its
+confidence was low, or the person voted 👎 — grouped by meaning across languages, so the agency and its partners
+see what people ask that the sources do not hold.
+
+Grouping is incremental: a question joins the open gap whose centroid (the mean of its questions' unit vectors)
+is closest, when close enough, or opens one. A gap closes once questions like it start being answered well.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from .ports import Embedder
+from .types import Turn
+
+log = logging.getLogger("genius_loci.gaps")
+
+# e5 cosine between one need asked in two languages: 0.905-0.969 on 8 pairs; between different needs: median
+# 0.81, highest 0.916 ("Combien coûte un loyer à Aix ?" / "Où louer un vélo à Aix ?"); see docs/learning.md
+JOIN = 0.91
+LOW_CONFIDENCE = 0.5  # an answer below this is counted as badly answered
+WELL_ANSWERED = 0.7  # ... above this, as answered well
+CLOSE_AFTER = 3  # answered well this many times since it was last asked badly: the gap closes
+
+
+@dataclass(frozen=True, slots=True)
+class GapQuestion:
+    turn_id: str
+    user_key: str
+    question: str
+    language: str
+    audience: str | None
+    channel: str
+    commune: str | None
+    reason: str  # abstained | low_confidence | thumbs_down
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    id: str
+    status: str  # open | closed
+    partner: str | None
+    centroid: tuple[float, ...]
+    count: int
+    answered_well: int
+    first_seen: float
+    last_seen: float
+
+
+class GapBook(Protocol):
+    """Where gaps and their questions are kept (the state store)."""
+
+    async def open_gaps(self) -> list[Gap]: ...
+
+    async def save_gap(self, gap: Gap) -> None: ...
+
+    async def add_gap_question(self, gap_id: str, question: GapQuestion) -> bool:
+        """Files a question under a gap once (False when that turn is already filed)."""
+        ...
+
+    async def list_gaps(self, *, partner: str | None = None,
+                        since: float | None = None) -> list[tuple[Gap, list[GapQuestion]]]: ...
+
+
+def report(gap: Gap, questions: Sequence[GapQuestion], examples: int = 3) -> dict[str, Any]:
+    """The public shape of a gap (``loci gaps --json``): counts and sets, three example questions as asked."""
+    def distinct(values: Sequence[str | None]) -> list[str]:
+        return sorted({v for v in values if v})
+
+    newest = sorted(questions, key=lambda q: -q.created_at)
+    return {"id": gap.id, "count": gap.count, "status": gap.status, "partner": gap.partner,
+            "languages": distinct([q.language for q in questions]),
+            "audiences": distinct([q.audience for q in questions]),
+            "channels": distinct([q.channel for q in questions]),
+            "communes": distinct([q.commune for q in questions]),
+            "examples": list(dict.fromkeys(q.question for q in newest))[:examples],
+            "first_seen": gap.first_seen, "last_seen": gap.last_seen}
+
+
+class GapFinder:
+    """Files badly answered turns into gaps, and closes gaps whose questions are now answered well."""
+
+    def __init__(self, book: GapBook, embedder: Embedder, *, join: float = JOIN, close_after: int = CLOSE_AFTER,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._book = book
+        self._embedder = embedder
+        self._join = join
+        self._close_after = close_after
+        self._clock = clock
+
+    @staticmethod
+    def reason_of(turn: Turn) -> str | None:
+        """Why a turn counts as badly answered, or None. An "it is not here" reply (a place outside the territory)
+        is not a gap of the territory's sources; nor are greetings, commands and refusals."""
+        answer = turn.answer
+        if answer.status == "abstained" and answer.confidence < 1.0:  # 1.0: "Lyon is not in the territory"
+            return "abstained"
+        if answer.status == "answered" and answer.confidence < LOW_CONFIDENCE:
+            return "low_confidence"
+        return None
+
+    async def observe(self, turn: Turn, commune: str | None = None, *, reason: str | None = None) -> str | None:
+        """Files ``turn`` when it was answered badly (or ``reason`` says so: a 👎); counts it towards closing
+        nearby gaps when it was answered well. Returns the gap it joined or opened."""
+        reason = reason or self.reason_of(turn)
+        well = reason is None and turn.answer.status == "answered" and turn.answer.confidence >= WELL_ANSWERED
+        if reason is None and not well:
+            return None
+        gaps = await self._book.open_gaps()
+        if well and not gaps:
+            return None
+        vector = _unit([float(v) for v in (await self._embedder.embed([turn.question], role="query"))[0]])
+        best, similarity = _nearest(vector, gaps)
+        if well:
+            if best is not None and similarity >= self._join:
+                await self._answered_well(best)
+            return None
+        now = self._clock()
+        question = GapQuestion(turn.id, turn.user_key, turn.question, turn.answer.language, turn.answer.audience,
+                               turn.channel, commune, reason or "abstained", now)
+        if best is not None and similarity >= self._join:
+            gap = replace(best, centroid=_mean(best.centroid, vector, best.count), count=best.count + 1,
+                          answered_well=0, last_seen=now)
+        else:
+            partner = turn.answer.redirect.partner if turn.answer.redirect is not None else None
+            gap = Gap(uuid.uuid4().hex[:12], "open", partner, tuple(vector), 1, 0, now, now)
+        if not await self._book.add_gap_question(gap.id, question):
+            return None  # this turn was filed already (a worker's retry, or a second 👎)
+        await self._book.save_gap(gap)
+        log.info("gap noted", extra={"event": "gap.noted", "gap": gap.id, "count": gap.count, "reason": reason})
+        return gap.id
+
+    async def _answered_well(self, gap: Gap) -> None:
+        count = gap.answered_well + 1
+        closed = count >= self._close_after
+        await self._book.save_gap(replace(gap, answered_well=count, status="closed" if closed else "open"))
+        if closed:
+            log.info("gap closed", extra={"event": "gap.closed", "gap": gap.id})
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+def _nearest(vector: Sequence[float], gaps: Sequence[Gap]) -> tuple[Gap | None, float]:
+    best, score = None, -1.0
+    for gap in gaps:
+        centroid = _unit(list(gap.centroid))
+        similarity = sum(a * b for a, b in zip(vector, centroid, strict=False))
+        if similarity > score:
+            best, score = gap, similarity
+    return best, score
+
+
+def _mean(centroid: Sequence[float], vector: Sequence[float], count: int) -> tuple[float, ...]:
+    """The running mean of ``count`` unit vectors and one more (normalised again)."""
+    merged = [(c * count + v) / (count + 1) for c, v in zip(centroid, vector, strict=True)]
+    return tuple(_unit(merged))

@@ -1,0 +1,74 @@
+"""Content gaps with a bag-of-words embedder at the edge: badly answered turns are filed, similar ones joined,
+others opened; a gap closes once questions like it are answered well; 👎 files a turn; nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from genius_loci.connectors.store.migrate import upgrade
+from genius_loci.connectors.store.sql import SqlStore
+from genius_loci.core.gaps import GapFinder, report
+from genius_loci.core.types import Answer, Redirect, Turn
+from tests.fakes import HashEmbedder
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
+    await upgrade(url)
+    s = SqlStore.from_url(url)
+    yield s
+    await s.close()
+
+
+class Clock:
+    now = 10_000.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def turn(n: int, question: str, status: str = "abstained", confidence: float = 0.1, *, channel: str = "web",
+         language: str = "fr", partner: str = "crous") -> Turn:
+    answer = Answer("…", language, confidence, status, (), Redirect(partner, partner, "https://x.example"), "none",
+                    audience="student")
+    return Turn(f"{channel}:{n}", f"{channel}:u{n}", channel, question, answer, 10.0, 0.0)
+
+
+async def test_bad_answers_are_grouped_and_good_ones_close_the_gap(store: SqlStore) -> None:
+    finder = GapFinder(store, HashEmbedder(), join=0.6, close_after=2, clock=Clock())
+    first = await finder.observe(turn(1, "logement étudiant loyer Aix prix"), "Aix-en-Provence")
+    same = await finder.observe(turn(2, "logement étudiant loyer Aix combien", channel="telegram", language="en"))
+    other = await finder.observe(turn(3, "horaires ferry Frioul dimanche", partner="port"))
+    assert first is not None and same == first and other not in (None, first)
+    assert await finder.observe(turn(4, "logement étudiant loyer Aix prix", "answered", 0.95)) is None
+    assert await finder.observe(turn(5, "Where is the Mucem?", "answered", 0.95)) is None  # far from every gap
+    gaps = {g.id: (g, qs) for g, qs in await store.list_gaps()}
+    assert gaps[first][0].status == "open" and gaps[first][0].answered_well == 1
+    await finder.observe(turn(6, "logement étudiant loyer Aix prix", "answered", 0.9))
+    gap, questions = next((g, qs) for g, qs in await store.list_gaps() if g.id == first)
+    assert gap.status == "closed"
+    shown = report(gap, questions)
+    assert shown["count"] == 2 and shown["partner"] == "crous" and shown["channels"] == ["telegram", "web"]
+    assert shown["languages"] == ["en", "fr"] and shown["communes"] == ["Aix-en-Provence"]
+    assert shown["examples"][0] == "logement étudiant loyer Aix combien"  # the newest first
+    assert set(shown) == {"id", "count", "status", "partner", "languages", "audiences", "channels", "communes",
+                          "examples", "first_seen", "last_seen"}
+
+
+async def test_what_is_not_a_gap_and_what_is_filed_once(store: SqlStore) -> None:
+    finder = GapFinder(store, HashEmbedder(), join=0.6, clock=Clock())
+    outside = turn(1, "Que visiter à Lyon ?", confidence=1.0)  # "Lyon is not in the territory": not our sources
+    assert await finder.observe(outside) is None
+    assert await finder.observe(turn(2, "Où est le Mucem ?", "answered", 0.6)) is None  # neither bad nor good
+    low = turn(3, "prix parking Vélodrome soir de match", "answered", 0.3)
+    gap = await finder.observe(low)
+    assert gap is not None and await finder.observe(low) is None  # a retried worker files nothing twice
+    voted = turn(4, "prix parking Vélodrome soir de match", "answered", 0.9)
+    assert await finder.observe(voted, reason="thumbs_down") == gap  # a 👎 on a confident answer is a gap too
+    assert [(g.count, [q.reason for q in qs]) for g, qs in await store.list_gaps()] == [
+        (2, ["low_confidence", "thumbs_down"])]
