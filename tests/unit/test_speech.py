@@ -127,3 +127,21 @@ async def test_a_voice_note_is_quoted_then_answered_and_only_its_transcript_is_k
                                                                                "telegram:3")
     # voice notes off: "please type your question", in the person's language (French so far)
     assert without.text == voice.say("attachment", "fr")
+
+
+def test_the_transcriber_is_chosen_by_settings(tmp_path: Path) -> None:
+    from genius_loci.bots.listening import build_listener, build_transcriber, stt_mode
+    from genius_loci.config.settings import Settings
+    from genius_loci.connectors.speech import local
+    from genius_loci.core.errors import ConfigError
+
+    default = Settings(data_dir=tmp_path)
+    assert stt_mode(default) == ("local" if local.available() else "off")
+    assert build_transcriber(Settings(data_dir=tmp_path, stt="off")) is None
+    with pytest.raises(ConfigError, match="LOCI_STT_BASE_URL"):
+        build_transcriber(Settings(data_dir=tmp_path, stt="openai"))
+    remote = build_transcriber(Settings(data_dir=tmp_path, stt="openai", stt_base_url="http://127.0.0.1:9/v1"))
+    assert remote is not None and remote.name == "openai"
+    # no channel carries voice notes (web, terminal): nothing to listen to
+    assert build_listener(Settings(data_dir=tmp_path, stt="openai", stt_base_url="http://127.0.0.1:9/v1"), {},
+                          ["en"]) is None
