@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from genius_loci.config.loader import load_territory
 from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
+from genius_loci.core.assistant import Assistant
+from genius_loci.core.conversation import Conversation
 from genius_loci.core.gaps import GapFinder, report
-from genius_loci.core.types import Answer, Redirect, Turn
+from genius_loci.core.types import Answer, IncomingMessage, Redirect, Turn
 from tests.fakes import HashEmbedder
+from tests.unit.conftest import CONFIG
 
 
 @pytest.fixture
@@ -72,3 +76,26 @@ async def test_what_is_not_a_gap_and_what_is_filed_once(store: SqlStore) -> None
     assert await finder.observe(voted, reason="thumbs_down") == gap  # a 👎 on a confident answer is a gap too
     assert [(g.count, [q.reason for q in qs]) for g, qs in await store.list_gaps()] == [
         (2, ["low_confidence", "thumbs_down"])]
+
+
+
+async def test_the_conversation_files_gaps_and_a_failure_there_never_costs_the_answer(
+        assistant: Assistant, store: SqlStore) -> None:
+    voice = load_territory(CONFIG / "territory.yaml").voice
+    conv = Conversation(assistant, store, voice, store.forget, gaps=GapFinder(store, HashEmbedder(), join=0.6))
+    unknown = await conv.handle(IncomingMessage("web", "web:u1", "Combien coûte le billet de ferry ?"), "web:1")
+    assert unknown.status == "abstained"
+    known = await conv.handle(IncomingMessage("web", "web:u2", "Où est le port de pêche de Cassis ?"), "web:2")
+    assert known.status == "answered"
+    await conv.handle(IncomingMessage("web", "web:u2", "👎"), "web:3")
+    filed = {q.question: q.reason for _, qs in await store.list_gaps() for q in qs}
+    assert filed == {"Combien coûte le billet de ferry ?": "abstained",
+                     "Où est le port de pêche de Cassis ?": "thumbs_down"}
+
+    class Broken:
+        async def embed(self, texts: object, *, role: str) -> object:
+            raise RuntimeError("model gone")
+
+    fragile = Conversation(assistant, store, voice, store.forget, gaps=GapFinder(store, Broken()))  # type: ignore[arg-type]
+    still = await fragile.handle(IncomingMessage("web", "web:u3", "Combien coûte le billet de bus ?"), "web:4")
+    assert still.status == "abstained" and await store.turn("web:4") is not None
