@@ -99,6 +99,7 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             report = await service.runtime.ensure_index()
             if report is not None:
                 log.info("index built", extra={"event": "index.built", **report.to_dict()})
+            log.info("votes learned", extra={"event": "votes.loaded", "votes": await service.learn_votes()})
             ready.set()
 
         async def after_ready(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:

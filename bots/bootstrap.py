@@ -47,6 +47,7 @@ from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
 from genius_loci.core.streaming import DeltaHub
 from genius_loci.core.types import Partner, SourceSpec
+from genius_loci.core.votes import VoteBoard
 from genius_loci.core.worker import InboxWorker, OutboxDispatcher
 
 from .channels import Channels, build_channels
@@ -107,6 +108,13 @@ class Service:
     hub: DeltaHub
     channels: Channels
 
+    async def learn_votes(self) -> int:
+        """Loads the votes kept in the state store into the ranking (at start; later votes arrive live)."""
+        learned = 0
+        for vote, question, language in await self.state.store.votes():
+            learned += await self.runtime.assistant.learn_vote(vote, question, language)
+        return learned
+
     async def aclose(self) -> None:
         await self.channels.aclose()
         await self.state.aclose()
@@ -163,7 +171,8 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
 
 
 def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...], index: EmbeddedIndex,
-                    embedder: CachedEmbedder, detector: LanguageDetector, metrics: Metrics | None = None) -> Assistant:
+                    embedder: CachedEmbedder, detector: LanguageDetector, metrics: Metrics | None = None, *,
+                    with_votes: bool = True) -> Assistant:
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's)."""
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index)
                 if settings.reranker == "linear" else None)
@@ -171,7 +180,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
                               if settings.confidence == "learned" else ConfidenceModel())
     voice = territory.voice
     return Assistant(
-        retriever=HybridRetriever(index, embedder, reranker=reranker),
+        retriever=HybridRetriever(index, embedder, reranker=reranker, votes=VoteBoard() if with_votes else None),
         answerer=build_answerer(settings, territory, embedder, metrics),
         detector=detector,
         router=Router(partners, territory.agency),

@@ -265,6 +265,7 @@ async def _chat(settings: Settings) -> int:
         await service.state.migrate()
         runtime = service.runtime
         await _ready(runtime)
+        await service.learn_votes()
         voice = runtime.territory.voice
         user = service.state.user_key("cli", getpass.getuser())
         console.err.print(f"[bold]{runtime.territory.name}[/] — {voice.say('empty', voice.default_language)}")

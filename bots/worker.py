@@ -23,6 +23,7 @@ async def run_worker(settings: Settings) -> int:
         await service.state.migrate()
         await service.runtime.warm_up()
         await service.runtime.ensure_index()
+        await service.learn_votes()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -21,6 +21,7 @@ from .text import has_words
 from .types import Answer, Citation, GeoPoint, Hit, IncomingMessage, Query
 from .understanding import about_here, understand
 from .voice import Voice
+from .votes import Vote
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,15 @@ class Assistant:
     @property
     def policy(self) -> AnswerPolicy:
         return self._policy
+
+    async def learn_vote(self, vote: Vote, question: str, language: str) -> bool:
+        """Takes a 👍 / 👎 on an answer into the ranking of similar questions (core.votes); False when votes do
+        not re-rank here."""
+        board = self._retriever.votes
+        if board is None or not vote.passages:
+            return False
+        board.add(vote, await self._retriever.embed_query(Query(question, language)))
+        return True
 
     def follow_ups(self) -> FollowUps:
         """Reads follow-ups with this assistant's places and needs."""

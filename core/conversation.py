@@ -27,6 +27,7 @@ from .ports import Store
 from .speech import Listener, SpeechError
 from .types import Answer, IncomingMessage, Profile, Turn
 from .voice import Voice
+from .votes import Vote
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,10 @@ class Conversation:
         if target is None:
             return notice(self._voice.say("nothing_to_rate", language), language)
         await self._store.record_feedback(target.id, message.user_id, 1 if vote > 0 else -1)
+        await self._assistant.learn_vote(
+            Vote(target.id, message.user_id, 1 if vote > 0 else -1,
+                 tuple(c.passage_id for c in target.answer.citations), self._clock()),
+            target.question, target.answer.language)
         if vote < 0 and self._gaps is not None:
             await self._note_gap(target, replace(message, text=target.question), reason="thumbs_down")
         return notice(self._voice.say("thanks", language), language)

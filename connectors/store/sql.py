@@ -17,6 +17,7 @@ from genius_loci.core.errors import ProviderError
 from genius_loci.core.gaps import Gap, GapQuestion
 from genius_loci.core.ingestion import IngestReport
 from genius_loci.core.types import Answer, GeoPoint, Profile, Turn
+from genius_loci.core.votes import Vote
 
 from .schema import deliveries, feedback, gap_questions, gaps, ingestion_state, redirects, turns, users
 
@@ -190,6 +191,21 @@ class SqlStore:
                 result = await conn.execute(delete(table).where(table.c.created_at < cutoff))
                 removed += result.rowcount or 0
         return removed
+
+    async def votes(self) -> list[tuple[Vote, str, str]]:
+        """Every 👍 / 👎 with the voted turn's cited passages, question and language."""
+        async with self._engine.connect() as conn:
+            query = select(turns, feedback.c.user_key.label("voter"), feedback.c.value.label("vote"),
+                           feedback.c.created_at.label("voted_at")).join(feedback, turns.c.id == feedback.c.turn_id)
+            rows = (await conn.execute(query.order_by(feedback.c.created_at))).all()
+        out = []
+        for r in rows:
+            turn = _turn(r)
+            passages = tuple(c.passage_id for c in turn.answer.citations)
+            if passages:
+                out.append((Vote(turn.id, r.voter, 1 if r.vote > 0 else -1, passages, r.voted_at),
+                            turn.question, turn.answer.language))
+        return out
 
     # content gaps (core.gaps.GapBook)
 

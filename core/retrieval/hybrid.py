@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from ..ports import Embedder, Index, Reranker
 from ..text import fold, has_words
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
+from ..votes import VoteBoard
 from .diversity import PER_PAGE, diversify
 from .fusion import weighted_zscore, zscores
 
@@ -48,7 +49,9 @@ class HybridRetriever:
     """Finds the passages that best answer a query, with ``bm25``, ``dense`` or ``hybrid`` search."""
 
     def __init__(self, index: Index, embedder: Embedder, *, weights: RetrievalWeights = RetrievalWeights(),
-                 candidates: int = 25, reranker: Reranker | None = None, per_page: int = PER_PAGE) -> None:
+                 candidates: int = 25, reranker: Reranker | None = None, per_page: int = PER_PAGE,
+                 votes: VoteBoard | None = None) -> None:
+        self.votes = votes
         self._index = index
         self._per_page = per_page
         self._embedder = embedder
@@ -138,7 +141,10 @@ class HybridRetriever:
         else:
             (bm25, across), embedded = await self.keyword(query, self._candidates, filters), vector
         dense = await self.dense(embedded, self._candidates, filters)
-        return (await self.rank(query, bm25, dense, across))[:k]
+        ranked = await self.rank(query, bm25, dense, across)
+        if self.votes is not None:  # people's 👍 / 👎 on similar questions (core.votes)
+            ranked = self.votes.adjust(embedded, ranked)
+        return ranked[:k]
 
 
 def keyword_text(query: Query) -> tuple[str, tuple[tuple[str, float], ...]]:

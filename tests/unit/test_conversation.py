@@ -36,6 +36,12 @@ class SpyAssistant:
     def language_of(self, text: str, hint: str | None = None) -> str:
         return self.inner.language_of(text, hint)
 
+    async def learn_vote(self, vote, question, language):  # type: ignore[no-untyped-def]
+        return await self.inner.learn_vote(vote, question, language)
+
+    def understand(self, message, language=None):  # type: ignore[no-untyped-def]
+        return self.inner.understand(message, language)
+
     async def handle(self, message: IncomingMessage, *, completed: str | None = None):  # type: ignore[no-untyped-def]
         self.seen.append(message)
         self.completed.append(completed)
