@@ -219,9 +219,10 @@ class Conversation:
             target = next((t for t in recent if t.answer.status in ("answered", "abstained")), None)
         if target is None:
             return notice(self._voice.say("nothing_to_rate", language), language)
-        await self._store.record_feedback(target.id, message.user_id, 1 if vote > 0 else -1)
+        voter = message.voter or message.user_id  # distinct people count, not conversations
+        await self._store.record_feedback(target.id, voter, 1 if vote > 0 else -1)
         await self._assistant.learn_vote(
-            Vote(target.id, message.user_id, 1 if vote > 0 else -1,
+            Vote(target.id, voter, 1 if vote > 0 else -1,
                  tuple(c.passage_id for c in target.answer.citations), self._clock()),
             target.question, target.answer.language)
         if vote < 0 and self._gaps is not None:

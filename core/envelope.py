@@ -24,7 +24,7 @@ def message_to_payload(message: IncomingMessage) -> str:
         "channel": message.channel, "user_id": message.user_id, "text": message.text,
         "message_id": message.message_id, "language_hint": message.language_hint, "audience": message.audience,
         "location": [message.location.lat, message.location.lon] if message.location else None,
-        "reply_to": message.reply_to, "feedback": message.feedback, "about": message.about,
+        "reply_to": message.reply_to, "feedback": message.feedback, "about": message.about, "voter": message.voter,
         "attachment": message.attachment, "quiet": message.quiet, "media": message.media,
         "media_type": message.media_type, "media_seconds": message.media_seconds,
     }, ensure_ascii=False)
@@ -36,7 +36,7 @@ def message_from_payload(payload: str) -> IncomingMessage:
         location = GeoPoint(*d["location"]) if d.get("location") else None
         return IncomingMessage(d["channel"], d["user_id"], d["text"], d.get("message_id", ""), location,
                                d.get("language_hint"), d.get("audience"), d.get("reply_to", ""),
-                               feedback=int(d.get("feedback", 0)), about=d.get("about", ""),
+                               feedback=int(d.get("feedback", 0)), about=d.get("about", ""), voter=d.get("voter", ""),
                                attachment=d.get("attachment", ""), quiet=bool(d.get("quiet", False)),
                                media=d.get("media", ""), media_type=d.get("media_type", ""),
                                media_seconds=d.get("media_seconds"))

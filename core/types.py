@@ -67,6 +67,7 @@ class IncomingMessage:
     raw: Mapping[str, Any] = field(default_factory=dict)
     feedback: int = 0  # +1 or -1: a vote on an earlier answer (``about``, else the person's last answer)
     about: str = ""  # the turn id a vote refers to
+    voter: str = ""  # who pressed a vote button, when not the conversation's own key (a Slack channel thread)
     attachment: str = ""  # what was sent that the assistant does not read: photo, voice, sticker, document…
     quiet: bool = False  # a live location's update: remember the place, reply only when a question waits for it
     media: str = ""  # the channel's sealed reference to fetch the attachment (a voice note) from, in the worker

@@ -92,4 +92,5 @@ def from_vote(body: Mapping[str, Any], *, key_of: KeyOf, seal: Seal) -> Incoming
     who = f"{team}:{user}" if channel.startswith("D") else f"{team}:{channel}:{thread}"
     return IncomingMessage(CHANNEL, key_of(who), "", f"vote-{action.get('action_ts')}-{user}",
                            feedback=1 if action["action_id"] == VOTE_UP else -1, about=turn_id,
+                           voter=key_of(f"{team}:{user}"),
                            reply_to=seal(Address(channel, thread, user).dumps()))

@@ -71,7 +71,8 @@ def test_commands_and_votes() -> None:
              "actions": [{"action_id": "loci_vote_up", "value": "slack:Ev1", "action_ts": "12.5"}]}
     vote = from_vote(click, **KEYS)  # type: ignore[arg-type]
     assert isinstance(vote, IncomingMessage) and (vote.feedback, vote.about) == (1, "slack:Ev1")
-    assert vote.user_id == "slack:T1:C1:10.1"
+    assert vote.user_id == "slack:T1:C1:10.1"  # the thread's conversation, to find the voted turn
+    assert vote.voter == "slack:T1:U2"  # and who pressed: distinct people are counted, not threads
     assert isinstance(from_vote({**click, "actions": [{"action_id": "other"}]}, **KEYS), Ignored)  # type: ignore[arg-type]
 
 
