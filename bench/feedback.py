@@ -141,3 +141,6 @@ if __name__ == "__main__":
                 b["R@1"], a["R@1"], b["R@5"], a["R@5"], b["MRR@10"], a["MRR@10"])))
     Console().print(table)
     print(json.dumps(out))
+    saved = Path(__file__).resolve().parents[1] / "bench" / "results" / "feedback.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(out, ensure_ascii=False, indent=2))

@@ -162,3 +162,6 @@ if __name__ == "__main__":
                           str(r["wer_answered"]))
     Console().print(wer_table)
     print(json.dumps(report, ensure_ascii=False))
+    saved = Path(__file__).resolve().parents[1] / "bench" / "results" / "voice.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(report, ensure_ascii=False, indent=2))
