@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ..ports import Embedder, Index, Reranker
 from ..text import fold, has_words
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
@@ -123,7 +125,12 @@ class HybridRetriever:
     async def rerank(self, query: Query, fused: list[Hit]) -> list[Hit]:
         if self._reranker is None:
             return fused
-        return await self._reranker.rerank(query, fused)
+        reranked = await self._reranker.rerank(query, fused)
+        if query.geo is None or [h.score for h in reranked] == [h.score for h in fused]:
+            return reranked  # no place, or the reranker kept the fused order (which has the bonus already)
+        # the reranker reads words and retrievers' scores, not places: nearness counts again on its scale
+        spread = float(np.std([h.score for h in reranked])) or 1.0
+        return _boost_near(reranked, query, spread)
 
     async def rank(self, query: Query, bm25: list[Hit], dense: list[Hit], across: Sequence[Hit] = ()) -> list[Hit]:
         """The final order: fusion, the reranker, then no more than ``per_page`` passages of one page
@@ -165,9 +172,10 @@ def keyword_text(query: Query) -> tuple[str, tuple[tuple[str, float], ...]]:
     return text, tuple(weighted)
 
 
-def _boost_near(hits: list[Hit], query: Query) -> list[Hit]:
+def _boost_near(hits: list[Hit], query: Query, scale: float = 1.0) -> list[Hit]:
+    """Adds the nearness bonus (z-score units, times ``scale`` for scores of another spread)."""
     assert query.geo is not None
-    weight = GEO_BOOST_USER if query.from_user else GEO_BOOST_PLACE
+    weight = (GEO_BOOST_USER if query.from_user else GEO_BOOST_PLACE) * scale
     boosted = []
     for hit in hits:
         geo = hit.passage.geo
