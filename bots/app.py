@@ -278,6 +278,10 @@ async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Even
         if time.monotonic() - last_purge >= DAY:
             last_purge = time.monotonic()
             await _purge(service, settings)
+        try:
+            await service.learn_votes()  # votes cast through other processes (separate workers)
+        except LociError as exc:
+            log.error("votes not loaded", extra={"event": "votes.failed", "reason": str(exc)})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=60)
 

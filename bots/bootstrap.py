@@ -107,12 +107,15 @@ class Service:
     dispatcher: OutboxDispatcher
     hub: DeltaHub
     channels: Channels
+    votes_seen: float = 0.0  # the latest vote loaded from the store
 
     async def learn_votes(self) -> int:
-        """Loads the votes kept in the state store into the ranking (at start; later votes arrive live)."""
+        """Loads the votes cast since the last call (all of them at start) into the ranking: votes cast in another
+        process sharing the state store count here from the next call (``loci serve`` calls it every minute)."""
         learned = 0
-        for vote, question, language in await self.state.store.votes():
+        for vote, question, language in await self.state.store.votes(self.votes_seen):
             learned += await self.runtime.assistant.learn_vote(vote, question, language)
+            self.votes_seen = max(self.votes_seen, vote.at)
         return learned
 
     async def aclose(self) -> None:

@@ -7,12 +7,14 @@ Run as many as needed against a shared PostgreSQL and Redis (``LOCI_DATABASE_URL
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
 from genius_loci.config.settings import Settings
+from genius_loci.core.errors import LociError
 
-from .bootstrap import build_service
+from .bootstrap import Service, build_service
 
 log = logging.getLogger("genius_loci.worker")
 
@@ -29,8 +31,19 @@ async def run_worker(settings: Settings) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started", extra={"event": "worker.started"})
-        await asyncio.gather(service.inbox_worker.run(stop), service.dispatcher.run(stop))
+        await asyncio.gather(service.inbox_worker.run(stop), service.dispatcher.run(stop), _votes(service, stop))
         log.info("worker stopped", extra={"event": "worker.stopped"})
         return 0
     finally:
         await service.aclose()
+
+
+async def _votes(service: Service, stop: asyncio.Event) -> None:
+    """Every minute, the votes cast through other processes join this one's ranking."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=60)
+        try:
+            await service.learn_votes()
+        except LociError as exc:
+            log.error("votes not loaded", extra={"event": "votes.failed", "reason": str(exc)})

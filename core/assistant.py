@@ -73,6 +73,11 @@ class Assistant:
         board.add(vote, await self._retriever.embed_query(Query(question, language)))
         return True
 
+    def forget_votes(self, user_key: str) -> int:
+        """A person's votes no longer count (they asked to be forgotten)."""
+        board = self._retriever.votes
+        return board.forget(user_key) if board is not None else 0
+
     def follow_ups(self) -> FollowUps:
         """Reads follow-ups with this assistant's places and needs."""
         return FollowUps(self._gazetteer, self._intents)

@@ -78,6 +78,7 @@ class Conversation:
         command = command_of(message.text)
         if command is not None and command.name == "forget":
             await self._erase(user)
+            self._assistant.forget_votes(user)
             return Answer(self._voice.say("forgotten", language), language, 1.0, "rejected", answerer="none")
 
         vote = message.feedback or vote_of(message.text)

@@ -53,6 +53,15 @@ class VoteBoard:
         self._votes[(vote.turn_id, vote.user_key)] = (vote, unit / norm)
         self._matrix = None
 
+    def forget(self, user_key: str) -> int:
+        """Drops a person's votes (erasure on request); returns how many."""
+        gone = [key for key in self._votes if key[1] == user_key]
+        for key in gone:
+            del self._votes[key]
+        if gone:
+            self._matrix = None
+        return len(gone)
+
     def adjust(self, vector: Sequence[float] | np.ndarray, hits: list[Hit]) -> list[Hit]:
         """``hits`` reordered by the votes on similar questions (unchanged when none applies)."""
         if not self._votes or len(hits) < 2:

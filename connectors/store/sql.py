@@ -192,12 +192,13 @@ class SqlStore:
                 removed += result.rowcount or 0
         return removed
 
-    async def votes(self) -> list[tuple[Vote, str, str]]:
-        """Every 👍 / 👎 with the voted turn's cited passages, question and language."""
+    async def votes(self, since: float = 0.0) -> list[tuple[Vote, str, str]]:
+        """Every 👍 / 👎 cast after ``since``, with the voted turn's cited passages, question and language."""
         async with self._engine.connect() as conn:
             query = select(turns, feedback.c.user_key.label("voter"), feedback.c.value.label("vote"),
                            feedback.c.created_at.label("voted_at")).join(feedback, turns.c.id == feedback.c.turn_id)
-            rows = (await conn.execute(query.order_by(feedback.c.created_at))).all()
+            rows = (await conn.execute(query.where(feedback.c.created_at > since)
+                                       .order_by(feedback.c.created_at))).all()
         out = []
         for r in rows:
             turn = _turn(r)

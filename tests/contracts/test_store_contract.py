@@ -105,3 +105,14 @@ async def test_gaps_are_kept_filed_once_listed_and_erased_with_the_person(store)
     assert (await store.export("web:u1"))["gap_questions"][0]["question"] == "Prix du ferry ?"
     await store.forget("web:u1")
     assert [q.turn_id for q in (await store.list_gaps())[0][1]] == ["telegram:q2"]
+
+
+async def test_votes_come_with_the_voted_turn_and_since_a_time(store) -> None:  # type: ignore[no-untyped-def]
+    await store.record_turn(_turn("web:m1"))
+    await store.record_feedback("web:m1", "web:u7", 1)
+    await store.record_feedback("web:m1", "web:u8", -1)
+    votes = await store.votes()
+    assert [(v.user_key, v.value, v.passages, q, lang) for v, q, lang in votes] == [
+        ("web:u7", 1, ("doc#0",), "Question ?", "fr"), ("web:u8", -1, ("doc#0",), "Question ?", "fr")]
+    assert await store.votes(votes[-1][0].at) == []  # nothing after the latest
+    assert len(await store.votes(votes[0][0].at - 0.001)) == 2

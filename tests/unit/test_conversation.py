@@ -39,6 +39,9 @@ class SpyAssistant:
     async def learn_vote(self, vote, question, language):  # type: ignore[no-untyped-def]
         return await self.inner.learn_vote(vote, question, language)
 
+    def forget_votes(self, user_key: str) -> int:
+        return self.inner.forget_votes(user_key)
+
     def understand(self, message, language=None):  # type: ignore[no-untyped-def]
         return self.inner.understand(message, language)
 

@@ -60,6 +60,10 @@ def test_the_boost_is_bounded_fades_and_a_later_vote_replaces_an_earlier_one() -
         board.add(Vote(f"t-{user}", user, -1, ("d3#0",), clock.now), NEAR)
     assert len(board) == 3
     assert {h.passage.id: h.score for h in board.adjust(Q, found)}["d3#0"] == pytest.approx(-1.0 - 0.5 * spread)
+    assert board.forget("b") == 1 and board.forget("nobody") == 0  # erasure on request
+    assert {h.passage.id: h.score for h in board.adjust(Q, found)}["d3#0"] == pytest.approx(-1.0 - 0.5 * spread)
+    assert board.forget("a") == 1  # one person left: nothing moves any more
+    assert order(board, Q, found) == ["d0#0", "d1#0", "d2#0", "d3#0"]
 
 
 async def test_votes_reach_the_ranking_through_the_assistant(assistant: Assistant) -> None:
