@@ -112,11 +112,10 @@ class Service:
     async def learn_votes(self) -> int:
         """Loads the votes cast since the last call (all of them at start) into the ranking: votes cast in another
         process sharing the state store count here from the next call (``loci serve`` calls it every minute)."""
-        learned = 0
-        for vote, question, language in await self.state.store.votes(self.votes_seen):
-            learned += await self.runtime.assistant.learn_vote(vote, question, language)
-            self.votes_seen = max(self.votes_seen, vote.at)
-        return learned
+        votes = await self.state.store.votes(self.votes_seen)
+        if votes:
+            self.votes_seen = max(vote.at for vote, _ in votes)
+        return await self.runtime.assistant.learn_votes(votes)
 
     async def aclose(self) -> None:
         await self.channels.aclose()

@@ -64,14 +64,19 @@ class Assistant:
     def policy(self) -> AnswerPolicy:
         return self._policy
 
-    async def learn_vote(self, vote: Vote, question: str, language: str) -> bool:
-        """Takes a 👍 / 👎 on an answer into the ranking of similar questions (core.votes); False when votes do
-        not re-rank here."""
+    async def learn_votes(self, votes: Sequence[tuple[Vote, str]]) -> int:
+        """Takes 👍 / 👎 on answers (each with the voted question) into the ranking of similar questions
+        (core.votes), the questions embedded in one batch; returns how many count (none when votes do not re-rank
+        here, or an answer cited nothing)."""
         board = self._retriever.votes
-        if board is None or not vote.passages:
-            return False
-        board.add(vote, await self._retriever.embed_query(Query(question, language)))
-        return True
+        kept = [(vote, question) for vote, question in votes if vote.passages]
+        if board is None or not kept:
+            return 0
+        questions = list(dict.fromkeys(question for _, question in kept))
+        vectors = dict(zip(questions, await self._retriever.embed_questions(questions), strict=True))
+        for vote, question in kept:
+            board.add(vote, vectors[question])
+        return len(kept)
 
     def forget_votes(self, user_key: str) -> int:
         """A person's votes no longer count (they asked to be forgotten)."""

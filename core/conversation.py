@@ -222,10 +222,9 @@ class Conversation:
             return notice(self._voice.say("nothing_to_rate", language), language)
         voter = message.voter or message.user_id  # distinct people count, not conversations
         await self._store.record_feedback(target.id, voter, 1 if vote > 0 else -1)
-        await self._assistant.learn_vote(
-            Vote(target.id, voter, 1 if vote > 0 else -1,
-                 tuple(c.passage_id for c in target.answer.citations), self._clock()),
-            target.question, target.answer.language)
+        await self._assistant.learn_votes([(Vote(target.id, voter, 1 if vote > 0 else -1,
+                                                 tuple(c.passage_id for c in target.answer.citations), self._clock()),
+                                            target.question)])
         if vote < 0 and self._gaps is not None:
             await self._note_gap(target, replace(message, text=target.question), reason="thumbs_down")
         return notice(self._voice.say("thanks", language), language)
@@ -234,7 +233,9 @@ class Conversation:
         """The learning loop's content gaps; a failure there never costs the person their answer."""
         assert self._gaps is not None
         try:
-            place = self._assistant.understand(message).place
+            place = None  # the commune is only worth understanding the question again for a turn that is filed
+            if reason is not None or self._gaps.reason_of(turn) is not None:
+                place = self._assistant.understand(message).place
             await self._gaps.observe(turn, place.name if place is not None else None, reason=reason)
         except Exception as exc:
             log.warning("gap not noted", extra={"event": "gap.failed", "user": turn.user_key,

@@ -9,12 +9,13 @@ is closest, when close enough, or opens one. A gap closes once questions like it
 from __future__ import annotations
 
 import logging
-import math
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
+
+import numpy as np
 
 from .ports import Embedder
 from .types import Turn
@@ -42,12 +43,12 @@ class GapQuestion:
     created_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Gap:
     id: str
     status: str  # open | closed
     partner: str | None
-    centroid: tuple[float, ...]
+    centroid: np.ndarray  # unit vector (float32): the normalised mean of its questions' unit vectors
     count: int
     answered_well: int
     first_seen: float
@@ -116,7 +117,7 @@ class GapFinder:
         gaps = await self._book.open_gaps()
         if well and not gaps:
             return None
-        vector = _unit([float(v) for v in (await self._embedder.embed([turn.question], role="query"))[0]])
+        vector = _unit((await self._embedder.embed([turn.question], role="query"))[0])
         best, similarity = _nearest(vector, gaps)
         if well:
             if best is not None and similarity >= self._join:
@@ -130,7 +131,7 @@ class GapFinder:
                           answered_well=0, last_seen=now)
         else:
             partner = turn.answer.redirect.partner if turn.answer.redirect is not None else None
-            gap = Gap(uuid.uuid4().hex[:12], "open", partner, tuple(vector), 1, 0, now, now)
+            gap = Gap(uuid.uuid4().hex[:12], "open", partner, vector, 1, 0, now, now)
         if not await self._book.add_gap_question(gap.id, question):
             return None  # this turn was filed already (a worker's retry, or a second 👎)
         await self._book.save_gap(gap)
@@ -145,22 +146,20 @@ class GapFinder:
             log.info("gap closed", extra={"event": "gap.closed", "gap": gap.id})
 
 
-def _unit(vector: list[float]) -> list[float]:
-    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-    return [v / norm for v in vector]
+def _unit(vector: Any) -> np.ndarray:
+    unit = np.asarray(vector, dtype=np.float32)
+    return unit / (float(np.linalg.norm(unit)) or 1.0)
 
 
-def _nearest(vector: Sequence[float], gaps: Sequence[Gap]) -> tuple[Gap | None, float]:
-    best, score = None, -1.0
-    for gap in gaps:
-        centroid = _unit(list(gap.centroid))
-        similarity = sum(a * b for a, b in zip(vector, centroid, strict=False))
-        if similarity > score:
-            best, score = gap, similarity
-    return best, score
+def _nearest(vector: np.ndarray, gaps: Sequence[Gap]) -> tuple[Gap | None, float]:
+    """The open gap whose centroid is closest to ``vector`` (both unit vectors), and their cosine."""
+    if not gaps:
+        return None, -1.0
+    similarities = np.stack([g.centroid for g in gaps]) @ vector
+    best = int(np.argmax(similarities))
+    return gaps[best], float(similarities[best])
 
 
-def _mean(centroid: Sequence[float], vector: Sequence[float], count: int) -> tuple[float, ...]:
+def _mean(centroid: np.ndarray, vector: np.ndarray, count: int) -> np.ndarray:
     """The running mean of ``count`` unit vectors and one more (normalised again)."""
-    merged = [(c * count + v) / (count + 1) for c, v in zip(centroid, vector, strict=True)]
-    return tuple(_unit(merged))
+    return _unit((centroid * count + vector) / (count + 1))

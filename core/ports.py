@@ -69,7 +69,10 @@ class LanguageDetector(Protocol):
 class Reranker(Protocol):
     """Reorders a question's fused candidates, best first."""
 
-    async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit]: ...
+    async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit] | None:
+        """The candidates with the reranker's scores, best first; None when it has nothing to say and the fused
+        order stands (e.g. no candidate in the question's language)."""
+        ...
 
     def prepare(self, query: Query, hits: Sequence[Hit]) -> None:
         """Work that can be done on early candidates (called in a thread while the question is embedded)."""

@@ -89,10 +89,10 @@ class LinearReranker:
             if hit.passage.language == query.language:
                 self._analysis.get(hit.passage)
 
-    async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
+    async def rerank(self, query: Query, hits: Sequence[Hit]) -> list[Hit] | None:
         head, tail = list(hits[: self.depth]), list(hits[self.depth:])
         if not head or all(h.passage.language != query.language for h in head[:10]):
-            return list(hits)
+            return None
         _, idf = question_idf(query, self._stats)
         scores = self._model.score(features(query, head, idf, self._analysis))
         order = np.argsort(-scores, kind="stable")

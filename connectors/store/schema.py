@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -86,7 +86,7 @@ gaps = Table(
     Column("id", String(40), primary_key=True),
     Column("status", String(16), nullable=False),  # open | closed
     Column("partner", String(64)),  # who owns the topic (the router's choice for its first question)
-    Column("centroid", Text, nullable=False),  # the mean of its questions' unit vectors, as JSON
+    Column("centroid", LargeBinary, nullable=False),  # the normalised mean of its questions' vectors, float32
     Column("count", Integer, nullable=False),
     Column("answered_well", Integer, nullable=False, default=0),  # similar questions answered well since
     Column("first_seen", Float, nullable=False),

@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -192,8 +193,8 @@ class SqlStore:
                 removed += result.rowcount or 0
         return removed
 
-    async def votes(self, since: float = 0.0) -> list[tuple[Vote, str, str]]:
-        """Every 👍 / 👎 cast after ``since``, with the voted turn's cited passages, question and language."""
+    async def votes(self, since: float = 0.0) -> list[tuple[Vote, str]]:
+        """Every 👍 / 👎 cast after ``since``, with the voted turn's cited passages, and its question."""
         async with self._engine.connect() as conn:
             query = select(turns, feedback.c.user_key.label("voter"), feedback.c.value.label("vote"),
                            feedback.c.created_at.label("voted_at")).join(feedback, turns.c.id == feedback.c.turn_id)
@@ -204,8 +205,7 @@ class SqlStore:
             turn = _turn(r)
             passages = tuple(c.passage_id for c in turn.answer.citations)
             if passages:
-                out.append((Vote(turn.id, r.voter, 1 if r.vote > 0 else -1, passages, r.voted_at),
-                            turn.question, turn.answer.language))
+                out.append((Vote(turn.id, r.voter, 1 if r.vote > 0 else -1, passages, r.voted_at), turn.question))
         return out
 
     # content gaps (core.gaps.GapBook)
@@ -216,7 +216,8 @@ class SqlStore:
             return [_gap(r) for r in rows]
 
     async def save_gap(self, gap: Gap) -> None:
-        values = {"status": gap.status, "partner": gap.partner, "centroid": json.dumps(list(gap.centroid)),
+        values = {"status": gap.status, "partner": gap.partner,
+                  "centroid": np.asarray(gap.centroid, dtype=np.float32).tobytes(),
                   "count": gap.count, "answered_well": gap.answered_well, "first_seen": gap.first_seen,
                   "last_seen": gap.last_seen}
         stmt = self._insert(gaps).values(id=gap.id, **values)
@@ -256,5 +257,5 @@ class SqlStore:
 
 
 def _gap(row: Any) -> Gap:
-    return Gap(row.id, row.status, row.partner, tuple(json.loads(row.centroid)), row.count, row.answered_well,
-               row.first_seen, row.last_seen)
+    return Gap(row.id, row.status, row.partner, np.frombuffer(row.centroid, dtype=np.float32), row.count,
+               row.answered_well, row.first_seen, row.last_seen)

@@ -62,9 +62,12 @@ class HybridRetriever:
         self._candidates = candidates
 
     async def embed_query(self, query: Query) -> Vector:
-        vectors = await self._embedder.embed([query.text], role="query")
-        first: Vector = vectors[0]
+        first: Vector = (await self.embed_questions([query.text]))[0]
         return first
+
+    async def embed_questions(self, texts: Sequence[str]) -> Vector:
+        """Questions' vectors, one row each, in one call to the embedder."""
+        return await self._embedder.embed(list(texts), role="query")
 
     async def bm25(self, query: Query, k: int, filters: Filters = Filters()) -> list[Hit]:
         text, weighted = keyword_text(query)
@@ -126,8 +129,10 @@ class HybridRetriever:
         if self._reranker is None:
             return fused
         reranked = await self._reranker.rerank(query, fused)
-        if query.geo is None or [h.score for h in reranked] == [h.score for h in fused]:
-            return reranked  # no place, or the reranker kept the fused order (which has the bonus already)
+        if reranked is None:
+            return fused  # the fused order stands, its nearness bonus included
+        if query.geo is None:
+            return reranked
         # the reranker reads words and retrievers' scores, not places: nearness counts again on its scale
         spread = float(np.std([h.score for h in reranked])) or 1.0
         return _boost_near(reranked, query, spread)

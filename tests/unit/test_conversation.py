@@ -36,8 +36,8 @@ class SpyAssistant:
     def language_of(self, text: str, hint: str | None = None) -> str:
         return self.inner.language_of(text, hint)
 
-    async def learn_vote(self, vote, question, language):  # type: ignore[no-untyped-def]
-        return await self.inner.learn_vote(vote, question, language)
+    async def learn_votes(self, votes):  # type: ignore[no-untyped-def]
+        return await self.inner.learn_votes(votes)
 
     def forget_votes(self, user_key: str) -> int:
         return self.inner.forget_votes(user_key)

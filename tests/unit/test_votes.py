@@ -73,8 +73,8 @@ async def test_votes_reach_the_ranking_through_the_assistant(assistant: Assistan
     answer = await assistant.handle(question)
     cited = tuple(c.passage_id for c in answer.citations)
     before = {h.passage.id: h.score for h in await assistant.search(assistant.understand(question))}
-    for user in ("u1", "u2"):
-        assert await assistant.learn_vote(Vote(f"t{user}", user, -1, cited, time.time()), question.text, "fr")
+    votes = [(Vote(f"t{user}", user, -1, cited, time.time()), question.text) for user in ("u1", "u2")]
+    assert await assistant.learn_votes(votes) == 2
     after = {h.passage.id: h.score for h in await assistant.search(assistant.understand(question))}
     assert len(board) == 2 and after[cited[0]] < before[cited[0]]  # demoted, within its bound: still first here
     assert all(after[p] == before[p] for p in before if p not in cited)

@@ -19,7 +19,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(40), primary_key=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("partner", sa.String(64)),
-        sa.Column("centroid", sa.Text, nullable=False),
+        sa.Column("centroid", sa.LargeBinary, nullable=False),
         sa.Column("count", sa.Integer, nullable=False),
         sa.Column("answered_well", sa.Integer, nullable=False),
         sa.Column("first_seen", sa.Float, nullable=False),
