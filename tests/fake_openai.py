@@ -22,6 +22,7 @@ class FakeChatServer:
         # /audio/transcriptions: what each audio file (by SHA-256) "says": (text, language name, avg log-prob)
         self.transcripts: dict[str, tuple[str, str, float]] = {}
         self.transcriptions: list[dict[str, Any]] = []  # the form fields received (the file as its digest)
+        self.transcribe_delay = 0.0  # seconds a transcription takes
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -100,6 +101,7 @@ class FakeChatServer:
                 if not audio.startswith(b"OggS"):
                     return self._send(400, {"error": {"message": "Invalid file format.",
                                                       "type": "invalid_request_error"}})
+                time.sleep(fake.transcribe_delay)
                 text, language, logprob = fake.transcripts.get(digest, ("", "english", -3.0))
                 return self._send(200, {"task": "transcribe", "language": language, "duration": 3.0, "text": text,
                                         "segments": [{"id": 0, "seek": 0, "start": 0.0, "end": 3.0, "text": text,

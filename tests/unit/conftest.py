@@ -9,6 +9,8 @@ from genius_loci.config.loader import load_partners, load_territory
 from genius_loci.connectors.answerers.extractive import ExtractiveAnswerer
 from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.index.embedded import EmbeddedIndex
+from genius_loci.connectors.store.migrate import upgrade
+from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.assistant import AnswerPolicy, Assistant
 from genius_loci.core.geo import Gazetteer
 from genius_loci.core.retrieval.confidence import ConfidenceModel
@@ -55,3 +57,13 @@ async def assistant() -> AsyncIterator[Assistant]:
         policy=AnswerPolicy(min_confidence=0.5, max_question_chars=500),
         confidence=ConfidenceModel(midpoint=0.3, scale=0.05))
     index.close()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """A state store on a SQLite file, migrated."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
+    await upgrade(url)
+    s = SqlStore.from_url(url)
+    yield s
+    await s.close()

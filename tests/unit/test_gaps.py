@@ -3,13 +3,7 @@ others opened; a gap closes once questions like it are answered well; 👎 files
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from genius_loci.config.loader import load_territory
-from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.conversation import Conversation
@@ -17,15 +11,6 @@ from genius_loci.core.gaps import GapFinder, report
 from genius_loci.core.types import Answer, IncomingMessage, Redirect, Turn
 from tests.fakes import HashEmbedder
 from tests.unit.conftest import CONFIG
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
-    await upgrade(url)
-    s = SqlStore.from_url(url)
-    yield s
-    await s.close()
 
 
 class Clock:

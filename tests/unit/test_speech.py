@@ -4,14 +4,12 @@ quoting the transcript before the answer (a fake transcriber and media source at
 from __future__ import annotations
 
 import struct
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from genius_loci.config.loader import load_territory
 from genius_loci.connectors.speech.audio import measure, ogg_seconds
-from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.conversation import Conversation
@@ -97,15 +95,6 @@ async def test_the_listener_passes_the_known_language_and_tidies_the_text() -> N
     assert heard.text == "Which museums should I visit?" and transcriber.told == ["fr"]
     assert not listener(transcriber).hears(IncomingMessage("whatsapp", "w", "", attachment="voice", media="x"))
     assert not listener(transcriber).hears(IncomingMessage("telegram", "t", "", attachment="photo", media="x"))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
-    await upgrade(url)
-    s = SqlStore.from_url(url)
-    yield s
-    await s.close()
 
 
 async def test_a_voice_note_is_quoted_then_answered_and_only_its_transcript_is_kept(
