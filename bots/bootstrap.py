@@ -35,6 +35,8 @@ from genius_loci.connectors.sources.web import (
 )
 from genius_loci.core.assistant import AnswerPolicy, Assistant
 from genius_loci.core.conversation import Conversation, MemoryPolicy
+from genius_loci.core.curated import SOURCE as CURATED
+from genius_loci.core.curated import CuratedBoard, Curriculum
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.gaps import GapFinder
 from genius_loci.core.geo import Gazetteer
@@ -46,13 +48,14 @@ from genius_loci.core.retrieval.confidence import ConfidenceModel
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
 from genius_loci.core.streaming import DeltaHub
+from genius_loci.core.teaching import Teaching
 from genius_loci.core.types import Partner, SourceSpec
 from genius_loci.core.votes import VoteBoard
 from genius_loci.core.worker import InboxWorker, OutboxDispatcher
 
 from .channels import Channels, build_channels
 from .listening import build_listener
-from .state import State, build_state
+from .state import SqlStore, State, build_state
 
 log = logging.getLogger("genius_loci")
 
@@ -70,7 +73,7 @@ class Runtime:
     ingestor: Ingestor
     assistant: Assistant
     detector: LinguaDetector
-
+    chunker: SectionChunker
     http: HttpClient
     fetch_cache: FetchCache
     local_model: LocalModelServer | None = None
@@ -85,7 +88,16 @@ class Runtime:
         """Builds the index from the configured sources when it holds nothing yet."""
         if self.index.count() > 0:
             return None
-        return await self.ingestor.run(self.sources, registry={s.id for s in self.sources}, progress=progress)
+        return await self.ingestor.run(self.sources, registry=self.registry(), progress=progress)
+
+    def registry(self) -> set[str]:
+        """Every source id whose documents belong in the index: the registry's, and the curated lessons'."""
+        return {s.id for s in self.sources} | {CURATED}
+
+    def curriculum(self, store: SqlStore) -> Curriculum:
+        """Keeps this process's index and preferences in step with the lessons approved in ``store``."""
+        return Curriculum(store, self.index, self.chunker, self.embedder, self.assistant.retriever.curated,
+                          self.assistant.language_of)
 
     async def aclose(self) -> None:
         if self.local_model is not None:
@@ -107,6 +119,8 @@ class Service:
     dispatcher: OutboxDispatcher
     hub: DeltaHub
     channels: Channels
+    curriculum: Curriculum
+    teaching: Teaching
     votes_seen: float = 0.0  # the latest vote loaded from the store
 
     async def learn_votes(self) -> int:
@@ -127,17 +141,19 @@ def build_service(settings: Settings, *, telegram_polling: bool = False, slack_s
     runtime = build_runtime(settings)
     state = build_state(settings)
     memory = MemoryPolicy(turns=settings.memory_turns, location_ttl_seconds=settings.location_ttl_minutes * 60)
+    teaching = Teaching(state.store, [p.id for p in runtime.partners])
+    curriculum = runtime.curriculum(state.store)
     channels = build_channels(settings, state, runtime.territory.voice, telegram_polling=telegram_polling,
-                              slack_socket_mode=slack_socket_mode)
+                              slack_socket_mode=slack_socket_mode, teaching=teaching, partners=runtime.partners)
     listener = build_listener(settings, channels.media, list(runtime.territory.voice.languages))
     conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
                                 metrics=runtime.metrics, followups=runtime.assistant.follow_ups(), listener=listener,
-                                gaps=GapFinder(state.store, runtime.embedder))
+                                gaps=GapFinder(state.store, runtime.embedder), lessons=curriculum)
     hub = DeltaHub()
     worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub,
                          presence=channels.presence, drafts=channels.drafts)
     return Service(runtime, state, conversation, worker, OutboxDispatcher(state.outbox, channels.senders), hub,
-                   channels)
+                   channels, curriculum, teaching)
 
 
 def build_embedder(settings: Settings) -> CachedEmbedder:
@@ -166,23 +182,26 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
     http = HttpClient(FetchPolicy(per_host=settings.fetch_per_host, min_interval=settings.fetch_interval_seconds,
                                   timeout=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes))
     fetch_cache = FetchCache(settings.fetch_cache_path)
+    chunker = SectionChunker(settings.chunk_chars)
     ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
-                        chunker=SectionChunker(settings.chunk_chars), embedder=embedder, writer=index)
-    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, http,
-                   fetch_cache, local_model, metrics)
+                        chunker=chunker, embedder=embedder, writer=index)
+    return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, chunker,
+                   http, fetch_cache, local_model, metrics)
 
 
 def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...], index: EmbeddedIndex,
                     embedder: CachedEmbedder, detector: LanguageDetector, metrics: Metrics | None = None, *,
-                    with_votes: bool = True) -> Assistant:
-    """The assistant over ``index`` (the deployment's, or an evaluation corpus's)."""
+                    learning: bool = True) -> Assistant:
+    """The assistant over ``index`` (the deployment's, or an evaluation corpus's: ``learning`` False leaves out
+    what people's votes and partners' lessons taught)."""
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index)
                 if settings.reranker == "linear" else None)
     confidence: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder)
                               if settings.confidence == "learned" else ConfidenceModel())
     voice = territory.voice
     return Assistant(
-        retriever=HybridRetriever(index, embedder, reranker=reranker, votes=VoteBoard() if with_votes else None),
+        retriever=HybridRetriever(index, embedder, reranker=reranker, votes=VoteBoard() if learning else None,
+                                  curated=CuratedBoard() if learning else None),
         answerer=build_answerer(settings, territory, embedder, metrics),
         detector=detector,
         router=Router(partners, territory.agency),

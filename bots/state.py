@@ -16,6 +16,8 @@ from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.privacy import pseudonymise
 
+__all__ = ["SqlStore", "State", "build_state"]
+
 QueueAdapter = SqliteQueue | RedisQueue
 
 

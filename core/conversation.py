@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from .assistant import Assistant
+from .curated import Curriculum
 from .dialogue import (
     Command,
     audience_label,
@@ -48,8 +49,10 @@ class Conversation:
     def __init__(self, assistant: Assistant, store: Store, voice: Voice, erase: Eraser,
                  policy: MemoryPolicy = MemoryPolicy(), clock: Callable[[], float] = time.time,
                  metrics: Metrics | None = None, followups: FollowUps | None = None,
-                 listener: Listener | None = None, gaps: GapFinder | None = None) -> None:
+                 listener: Listener | None = None, gaps: GapFinder | None = None,
+                 lessons: Curriculum | None = None) -> None:
         self._followups = followups
+        self._lessons = lessons
         self._listener = listener
         self._gaps = gaps
         self._assistant = assistant
@@ -117,6 +120,7 @@ class Conversation:
 
     async def _ask(self, message: IncomingMessage, profile: Profile) -> Answer:
         user = message.user_id
+        await self._learn_lessons()
         now = self._clock()
         location = message.location
         if location is None and profile.location is not None and profile.location_at is not None \
@@ -228,6 +232,17 @@ class Conversation:
         if vote < 0 and self._gaps is not None:
             await self._note_gap(target, replace(message, text=target.question), reason="thumbs_down")
         return notice(self._voice.say("thanks", language), language)
+
+    async def _learn_lessons(self) -> None:
+        """Lessons approved or withdrawn anywhere since the last question count from this one (core.curated); a
+        failure there never costs the person their answer."""
+        if self._lessons is None:
+            return
+        try:
+            await self._lessons.refresh()
+        except Exception as exc:
+            log.warning("lessons not refreshed", extra={"event": "curated.failed",
+                                                        "reason": f"{type(exc).__name__}: {exc}"})
 
     async def _note_gap(self, turn: Turn, message: IncomingMessage, reason: str | None = None) -> None:
         """The learning loop's content gaps; a failure there never costs the person their answer."""

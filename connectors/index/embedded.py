@@ -60,6 +60,7 @@ class EmbeddedIndex:
         self._dim = dim
         self._lock = threading.RLock()
         self._loaded = False
+        self._version = -1
         self._passages: list[Passage] = []
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._expires = np.zeros(0, dtype=np.float64)
@@ -133,8 +134,6 @@ class EmbeddedIndex:
     # -- read side --------------------------------------------------------------------------
     def count(self) -> int:
         with self._lock:
-            if self._loaded:
-                return len(self._passages)
             return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
 
     def passages(self, limit: int) -> list[Passage]:
@@ -202,7 +201,10 @@ class EmbeddedIndex:
         return keep
 
     def _ensure_loaded(self) -> None:
-        if self._loaded:
+        """Reads the passages into memory on first use, and again once another process (``loci ingest``, a lesson
+        approved elsewhere) committed a change to the file: SQLite's ``data_version`` tells, for a few µs."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if self._loaded and version == self._version:
             return
         rows = self._db.execute(
             "SELECT rowid, id, doc_id, title, text, url, language, owner, audiences, lat, lon, expires_at, vector "
@@ -224,6 +226,7 @@ class EmbeddedIndex:
         self._postings = Postings(analysed.get(r[0], "") for r in rows)
         self._languages = frozenset(p.language for p in self._passages)
         self._loaded = True
+        self._version = version
 
     def close(self) -> None:
         self._db.close()

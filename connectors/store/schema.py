@@ -106,3 +106,38 @@ gap_questions = Table(
     Column("reason", String(32), nullable=False),  # abstained | low_confidence | declined | thumbs_down
     Column("created_at", Float, nullable=False),
 )
+
+# Teaching: answers partners wrote for what the sources did not hold, and their review (core/teaching.py).
+lessons = Table(
+    "lessons", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected | withdrawn
+    Column("partner", String(64), nullable=False),
+    Column("question", Text, nullable=False),  # the question it answers, as the partner states it
+    Column("answer", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("gap_id", String(40)),
+    Column("turn_id", String(200)),
+    Column("author", String(80), nullable=False, index=True),  # pseudonymous key, or cli:<name>
+    Column("reviewer", String(80)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False, index=True),
+)
+
+lesson_changes = Table(
+    "lesson_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lesson_id", String(40), nullable=False, index=True),
+    Column("actor", String(80), nullable=False, index=True),
+    Column("action", String(16), nullable=False),  # proposed | edited | approved | rejected | withdrawn
+    Column("before", Text),  # the lesson as JSON before the change (None when proposed)
+    Column("after", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+# Jobs that run once per period across every process (the weekly digest): claimed with a conditional update.
+schedule = Table(
+    "schedule", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last_run_at", Float, nullable=False),
+)

@@ -6,7 +6,6 @@ import json
 import time
 from typing import Any
 
-import numpy as np
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from genius_loci.core.envelope import answer_from_record, answer_record
 from genius_loci.core.errors import ProviderError
-from genius_loci.core.gaps import Gap, GapQuestion
 from genius_loci.core.ingestion import IngestReport
 from genius_loci.core.types import Answer, GeoPoint, Profile, Turn
 from genius_loci.core.votes import Vote
 
-from .schema import deliveries, feedback, gap_questions, gaps, ingestion_state, redirects, turns, users
+from .learning import LearningTables
+from .schema import deliveries, feedback, gap_questions, ingestion_state, redirects, turns, users
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -52,7 +51,7 @@ def _turn(row: Any) -> Turn:
     return Turn(row.id, row.user_key, row.channel, row.question, answer, row.latency_ms, row.created_at)
 
 
-class SqlStore:
+class SqlStore(LearningTables):
     """Conversations, profiles, feedback and redirects. Every method is one short transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -152,19 +151,20 @@ class SqlStore:
     async def forget(self, user_key: str) -> int:
         removed = 0
         async with self._engine.begin() as conn:
-            for table in (feedback, redirects, deliveries, gap_questions, turns, users):
+            for table in (feedback, redirects, deliveries, turns, users):
                 result = await conn.execute(delete(table).where(table.c.user_key == user_key))
                 removed += result.rowcount or 0
+            removed += await self._forget_learning(conn, user_key)
         return removed
 
     async def export(self, user_key: str) -> dict[str, Any]:
         async with self._engine.connect() as conn:
             data: dict[str, Any] = {"user_key": user_key}
             for name, table in (("profile", users), ("turns", turns), ("feedback", feedback),
-                                ("redirects", redirects), ("deliveries", deliveries),
-                                ("gap_questions", gap_questions)):
+                                ("redirects", redirects), ("deliveries", deliveries)):
                 rows = await conn.execute(select(table).where(table.c.user_key == user_key))
                 data[name] = [dict(r._mapping) for r in rows]
+            data.update(await self._export_learning(conn, user_key))
         data["profile"] = data["profile"][0] if data["profile"] else None
         return data
 
@@ -207,55 +207,3 @@ class SqlStore:
             if passages:
                 out.append((Vote(turn.id, r.voter, 1 if r.vote > 0 else -1, passages, r.voted_at), turn.question))
         return out
-
-    # content gaps (core.gaps.GapBook)
-
-    async def open_gaps(self) -> list[Gap]:
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(select(gaps).where(gaps.c.status == "open"))
-            return [_gap(r) for r in rows]
-
-    async def save_gap(self, gap: Gap) -> None:
-        values = {"status": gap.status, "partner": gap.partner,
-                  "centroid": np.asarray(gap.centroid, dtype=np.float32).tobytes(),
-                  "count": gap.count, "answered_well": gap.answered_well, "first_seen": gap.first_seen,
-                  "last_seen": gap.last_seen}
-        stmt = self._insert(gaps).values(id=gap.id, **values)
-        stmt = stmt.on_conflict_do_update(index_elements=[gaps.c.id], set_=values)
-        async with self._engine.begin() as conn:
-            await conn.execute(stmt)
-
-    async def add_gap_question(self, gap_id: str, question: GapQuestion) -> bool:
-        stmt = self._insert(gap_questions).values(
-            turn_id=question.turn_id, gap_id=gap_id, user_key=question.user_key, question=question.question,
-            language=question.language, audience=question.audience, channel=question.channel,
-            commune=question.commune, reason=question.reason, created_at=question.created_at,
-        ).on_conflict_do_nothing(index_elements=[gap_questions.c.turn_id])
-        async with self._engine.begin() as conn:
-            result = await conn.execute(stmt)
-        return bool(result.rowcount)
-
-    async def list_gaps(self, *, partner: str | None = None,
-                        since: float | None = None) -> list[tuple[Gap, list[GapQuestion]]]:
-        """Gaps seen since ``since`` (all when None), of one partner or all, largest first."""
-        query = select(gaps)
-        if partner is not None:
-            query = query.where(gaps.c.partner == partner)
-        if since is not None:
-            query = query.where(gaps.c.last_seen >= since)
-        async with self._engine.connect() as conn:
-            found = [_gap(r) for r in await conn.execute(query)]
-            ids = [g.id for g in found]
-            members: dict[str, list[GapQuestion]] = {i: [] for i in ids}
-            if ids:
-                rows = await conn.execute(select(gap_questions).where(gap_questions.c.gap_id.in_(ids)))
-                for r in rows:
-                    members[r.gap_id].append(GapQuestion(r.turn_id, r.user_key, r.question, r.language, r.audience,
-                                                         r.channel, r.commune, r.reason, r.created_at))
-        found.sort(key=lambda g: (-g.count, -g.last_seen))
-        return [(g, members[g.id]) for g in found]
-
-
-def _gap(row: Any) -> Gap:
-    return Gap(row.id, row.status, row.partner, np.frombuffer(row.centroid, dtype=np.float32), row.count,
-               row.answered_well, row.first_seen, row.last_seen)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..curated import CuratedBoard
 from ..ports import Embedder, Index, Reranker
 from ..text import fold, has_words
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
@@ -52,8 +53,9 @@ class HybridRetriever:
 
     def __init__(self, index: Index, embedder: Embedder, *, weights: RetrievalWeights = RetrievalWeights(),
                  candidates: int = 25, reranker: Reranker | None = None, per_page: int = PER_PAGE,
-                 votes: VoteBoard | None = None) -> None:
+                 votes: VoteBoard | None = None, curated: CuratedBoard | None = None) -> None:
         self.votes = votes
+        self.curated = curated
         self._index = index
         self._per_page = per_page
         self._embedder = embedder
@@ -156,6 +158,8 @@ class HybridRetriever:
         ranked = await self.rank(query, bm25, dense, across)
         if self.votes is not None:  # people's 👍 / 👎 on similar questions (core.votes)
             ranked = self.votes.adjust(embedded, ranked)
+        if self.curated is not None:  # a partner's approved answer to questions like this one (core.curated)
+            ranked = self.curated.prefer(embedded, ranked)
         return ranked[:k]
 
 

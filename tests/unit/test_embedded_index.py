@@ -110,3 +110,18 @@ async def test_expired_passages_are_left_out_of_both_searches(tmp_path: Path) ->
         dense = await index.search(SearchRequest("dense", 5, vector=vec, filters=filters))
         assert ("fete" in {h.passage.doc_id for h in keyword}) is present
         assert ("fete" in {h.passage.doc_id for h in dense}) is present
+
+
+async def test_a_change_written_by_another_process_is_seen_at_the_next_search(tmp_path: Path) -> None:
+    embedder = HashEmbedder()
+    serving = await build_index(tmp_path / "i.sqlite", embedder)
+    request = SearchRequest("bm25", 5, text="kayak rental", language="en")
+    assert await serving.search(request) == []  # loaded in memory now
+    other = EmbeddedIndex(tmp_path / "i.sqlite", embedder_name=embedder.name, dim=embedder.dim)  # `loci teach`
+    passage = Passage("curated::k#0", "curated::k", "Kayak", "Kayak rental on the beach.", "https://k.example", "en")
+    await other.replace_document("curated::k", "fp", [passage], await embedder.embed(["Kayak"], role="passage"))
+    assert [h.passage.id for h in await serving.search(request)] == ["curated::k#0"]
+    await other.remove_documents(["curated::k"])
+    assert await serving.search(request) == [] and serving.count() == other.count()
+    serving.close()
+    other.close()
