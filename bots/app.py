@@ -27,6 +27,7 @@ from genius_loci.core.types import GeoPoint, IncomingMessage
 
 from .bootstrap import Service, build_service
 from .channels import webhook_routers
+from .digest import DigestSource, send_when_due
 from .http import ApiError, read_body
 from .inbox import enqueue
 
@@ -99,7 +100,10 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             report = await service.runtime.ensure_index()
             if report is not None:
                 log.info("index built", extra={"event": "index.built", **report.to_dict()})
-            log.info("votes learned", extra={"event": "votes.loaded", "votes": await service.learn_votes()})
+            votes, _ = await service.learn()
+            log.info("votes and lessons learned", extra={"event": "learning.loaded", "votes": votes,
+                                                         "lessons": len(service.runtime.assistant.retriever.curated
+                                                                        or ())})
             ready.set()
 
         async def after_ready(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
@@ -264,7 +268,8 @@ def _event(name: str, data: Mapping[str, object]) -> str:
 
 
 async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Event) -> None:
-    """Retention purge daily; each source re-synced when its refresh interval has passed."""
+    """Retention purge daily; each source re-synced when its refresh interval has passed; every minute, what was
+    taught elsewhere, and the partners' digest when due."""
     last_purge = time.monotonic()
     await _purge(service, settings)
     schedule = SyncSchedule(service.runtime.ingestor, service.state.store, service.runtime.sources)
@@ -279,9 +284,17 @@ async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Even
             last_purge = time.monotonic()
             await _purge(service, settings)
         try:
-            await service.learn_votes()  # votes cast through other processes (separate workers)
+            await service.learn()  # votes cast and lessons approved through other processes
         except LociError as exc:
-            log.error("votes not loaded", extra={"event": "votes.failed", "reason": str(exc)})
+            log.error("votes or lessons not loaded", extra={"event": "learning.failed", "reason": str(exc)})
+        client = service.channels.slack_client
+        if client is not None:
+            try:
+                await send_when_due(service.state.store, DigestSource(service.state.store, service.runtime.partners,
+                                                                      settings.digest_every_days),
+                                    client, settings.digest_every_days)
+            except LociError as exc:
+                log.error("digest failed", extra={"event": "digest.failed", "reason": str(exc)})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=60)
 

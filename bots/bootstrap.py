@@ -97,7 +97,7 @@ class Runtime:
     def curriculum(self, store: SqlStore) -> Curriculum:
         """Keeps this process's index and preferences in step with the lessons approved in ``store``."""
         return Curriculum(store, self.index, self.chunker, self.embedder, self.assistant.retriever.curated,
-                          self.assistant.language_of)
+                          self.assistant.language_of, self.assistant.needs_of)
 
     async def aclose(self) -> None:
         if self.local_model is not None:
@@ -130,6 +130,12 @@ class Service:
         if votes:
             self.votes_seen = max(vote.at for vote, _ in votes)
         return await self.runtime.assistant.learn_votes(votes)
+
+    async def learn(self) -> tuple[int, bool]:
+        """What people and partners taught through any process: votes cast since the last call, and the lessons
+        approved or withdrawn (the index and preferences synced when one changed). Called at start and every
+        minute; a question also checks the lessons first."""
+        return await self.learn_votes(), await self.curriculum.refresh()
 
     async def aclose(self) -> None:
         await self.channels.aclose()

@@ -8,17 +8,21 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.web.async_client import AsyncWebClient
 
 from genius_loci.config.settings import Settings
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.ports import DraftWriter, Presence, Sender
 from genius_loci.core.speech import MediaSource
-from genius_loci.core.types import QueueItem
+from genius_loci.core.teaching import Teaching
+from genius_loci.core.types import Partner, QueueItem
 from genius_loci.core.voice import Voice
 
+from .digest import DigestSource
 from .ratelimit import SenderLimit
 from .slack import webhook as slack_webhook
 from .slack.channel import SlackChannel, build_client
+from .slack.desk import TeachingDesk
 from .slack.sender import SlackSender
 from .state import State
 from .telegram import webhook as telegram_webhook
@@ -44,6 +48,7 @@ class Channels:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     slack: SlackChannel | None = None
+    slack_client: AsyncWebClient | None = None  # the bot's, for what is posted outside replies (digests)
     slack_app_token: str | None = None  # Socket Mode: Slack's events come over a websocket, not a webhook
     _socket: AsyncSocketModeHandler | None = None
     senders: dict[str, Sender] = field(default_factory=dict)
@@ -71,7 +76,8 @@ class Channels:
 
 
 def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_polling: bool = False,
-                   slack_socket_mode: bool = False) -> Channels:
+                   slack_socket_mode: bool = False, teaching: Teaching | None = None,
+                   partners: tuple[Partner, ...] = ()) -> Channels:
     channels = Channels(senders={"web": ReplyInResponse(), "cli": ReplyInResponse()})
     if settings.telegram_enabled:
         bot = build_bot(settings, polling=telegram_polling)
@@ -102,11 +108,18 @@ def build_channels(settings: Settings, state: State, voice: Voice, *, telegram_p
             raise ConfigError("--slack-socket-mode needs LOCI_SLACK_APP_TOKEN (an xapp-… app-level token with "
                               "connections:write)")
         client = build_client(settings)
+        desk = None
+        if teaching is not None:  # partners teach the assistant from Slack (the learning loop)
+            desk = TeachingDesk(teaching, partners, lambda uid: state.user_key("slack", uid),
+                                reviewers=settings.reviewers, review_channel=settings.slack_review_channel,
+                                digests=DigestSource(state.store, partners, settings.digest_every_days))
         channels.slack = SlackChannel(client, settings.slack_signing_secret.get_secret_value(), state.inbox,
-                                      lambda uid: state.user_key("slack", uid), state.sealer)
+                                      lambda uid: state.user_key("slack", uid), state.sealer, desk)
+        channels.slack_client = client
         if slack_socket_mode and settings.slack_app_token is not None:
             channels.slack_app_token = settings.slack_app_token.get_secret_value()
-        channels.senders["slack"] = SlackSender(client, voice, state.sealer, settings.public_url)
+        channels.senders["slack"] = SlackSender(client, voice, state.sealer, settings.public_url,
+                                                improve=desk is not None)
     return channels
 
 

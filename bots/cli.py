@@ -29,7 +29,7 @@ from genius_loci.core.render import as_plain_text
 from genius_loci.core.streaming import streaming_to
 from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, SourceSpec
 
-from . import console, logs
+from . import console, learning_cli, logs
 from .bootstrap import Runtime, build_assistant, build_runtime, build_service
 from .state import State, build_state
 from .worker import run_worker
@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--since", type=_duration, metavar="DURATION", help="only gaps seen in the last 7d, 12h…")
     gaps.add_argument("--json", action="store_true")
 
+    learning_cli.add_parsers(sub, _duration)
+
     privacy = sub.add_parser("privacy", help="subject-access requests")
     priv_sub = privacy.add_subparsers(dest="action", required=True)
     for action, text in (("export", "print everything kept about a person, as JSON"),
@@ -202,10 +204,11 @@ async def _ingest(runtime: Runtime, args: argparse.Namespace) -> int:
             sources = [s for s in sources if last.get(s.id, (0.0, "", ""))[0] < cutoff]
         whole = not args.source and not args.since
         with console.progress_bar("embedding passages") as advance:
-            report = await runtime.ingestor.run(sources, registry={s.id for s in runtime.sources} if whole else None,
+            report = await runtime.ingestor.run(sources, registry=runtime.registry() if whole else None,
                                                 dry_run=args.dry_run, progress=advance)
         if not args.dry_run:
             await state.store.record_ingestion(report, time.time())
+            await runtime.curriculum(state.store).sync()  # the approved lessons, after a --rebuild too
     finally:
         await state.aclose()
     _show_ingest(report, args.json)
@@ -249,6 +252,12 @@ def _sources_check(settings: Settings, registry: Path | None) -> int:
 
 async def _ask(runtime: Runtime, args: argparse.Namespace) -> int:
     await _ready(runtime)
+    state = build_state(runtime.settings)
+    try:  # the partners' approved lessons count here too
+        await state.migrate()
+        await runtime.curriculum(state.store).refresh()
+    finally:
+        await state.aclose()
     message = IncomingMessage(channel="cli", user_id="cli", text=args.question, location=args.location,
                               language_hint=args.lang, audience=args.audience)
     answer = await runtime.assistant.handle(message)
@@ -265,7 +274,7 @@ async def _chat(settings: Settings) -> int:
         await service.state.migrate()
         runtime = service.runtime
         await _ready(runtime)
-        await service.learn_votes()
+        await service.learn()
         voice = runtime.territory.voice
         user = service.state.user_key("cli", getpass.getuser())
         console.err.print(f"[bold]{runtime.territory.name}[/] — {voice.say('empty', voice.default_language)}")
@@ -448,6 +457,10 @@ async def _run(args: argparse.Namespace) -> int:
         return await _privacy(settings, args)
     if args.command == "gaps":
         return await _gaps(settings, args)
+    if args.command == "teach":
+        return await learning_cli.run_teach(settings, args)
+    if args.command == "digest":
+        return await learning_cli.run_digest(settings, args)
     if args.command == "sources":
         return _sources_check(settings, args.sources)
     if args.command == "models":

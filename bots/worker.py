@@ -25,25 +25,25 @@ async def run_worker(settings: Settings) -> int:
         await service.state.migrate()
         await service.runtime.warm_up()
         await service.runtime.ensure_index()
-        await service.learn_votes()
+        await service.learn()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started", extra={"event": "worker.started"})
-        await asyncio.gather(service.inbox_worker.run(stop), service.dispatcher.run(stop), _votes(service, stop))
+        await asyncio.gather(service.inbox_worker.run(stop), service.dispatcher.run(stop), _learn(service, stop))
         log.info("worker stopped", extra={"event": "worker.stopped"})
         return 0
     finally:
         await service.aclose()
 
 
-async def _votes(service: Service, stop: asyncio.Event) -> None:
-    """Every minute, the votes cast through other processes join this one's ranking."""
+async def _learn(service: Service, stop: asyncio.Event) -> None:
+    """Every minute, the votes cast and lessons approved through other processes join this one's ranking."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=60)
         try:
-            await service.learn_votes()
+            await service.learn()
         except LociError as exc:
-            log.error("votes not loaded", extra={"event": "votes.failed", "reason": str(exc)})
+            log.error("votes or lessons not loaded", extra={"event": "learning.failed", "reason": str(exc)})

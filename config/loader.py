@@ -54,6 +54,7 @@ class PartnerModel(_Model):
     languages: list[str] = []
     topics: list[str] = []
     default_for: list[str] = []
+    slack_channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]+$")
 
     _aud = field_validator("audiences", "default_for")(_check_audiences)
 
@@ -200,7 +201,7 @@ def load_partners(path: Path) -> tuple[Partner, ...]:
     if len(set(ids)) != len(ids):
         raise ConfigError(f"duplicate partner ids in {path}")
     return tuple(Partner(p.id, p.name, p.url, tuple(p.audiences), tuple(p.languages), tuple(p.topics),
-                         tuple(p.default_for)) for p in partners)
+                         tuple(p.default_for), p.slack_channel) for p in partners)
 
 
 def load_sources(path: Path, partner_ids: set[str]) -> tuple[SourceSpec, ...]:

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, description="Socket Mode only (xapp-…).")
     slack_api_base_url: str = Field("https://slack.com/api/", pattern=r"^https?://.*/$",
                                     description="slack_sdk's base_url, ending with a slash.")
+    # the learning loop
+    teach_reviewers: str = Field("", pattern=r"^[A-Z0-9, ]*$",
+                                 description="Slack user ids (U…), comma-separated, who approve partners' answers.")
+    slack_review_channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]+$",
+                                             description="Where proposed answers wait for review (a channel id).")
+    digest_every_days: float = Field(7.0, ge=0.0, description="Each partner's digest in its Slack channel; 0: off.")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
@@ -129,6 +135,10 @@ class Settings(BaseSettings):
         """The Bot API's file URL, derived from its base URL as Telegram lays them out (``…/bot`` -> ``…/file/bot``)."""
         base = self.telegram_api_base_url.rstrip("/")
         return f"{base[:-len('/bot')]}/file/bot" if base.endswith("/bot") else f"{base}/file"
+
+    @property
+    def reviewers(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.teach_reviewers.split(",") if r.strip())
 
     @property
     def slack_enabled(self) -> bool:

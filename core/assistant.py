@@ -83,6 +83,10 @@ class Assistant:
         board = self._retriever.votes
         return board.forget(user_key) if board is not None else 0
 
+    def needs_of(self, text: str) -> tuple[str, ...]:
+        """What ``text`` asks for (core.intents), in any of the answer languages."""
+        return self._intents.of(text) if self._intents is not None else ()
+
     def follow_ups(self) -> FollowUps:
         """Reads follow-ups with this assistant's places and needs."""
         return FollowUps(self._gazetteer, self._intents)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,7 +26,9 @@ log = logging.getLogger("genius_loci.curated")
 SOURCE = "curated"  # the id and kind of the source that holds the lessons (document ids ``curated::<lesson>``)
 SPEC = SourceSpec(SOURCE, SOURCE, "state store", "")
 # Cosine between a question and one a lesson was written for, for the lesson to be preferred: the content gaps'
-# "same need" (core.gaps.JOIN; one need asked in two languages 0.905-0.969, different needs at most 0.916).
+# "same need" (core.gaps.JOIN; one need asked in two languages 0.905-0.969). Questions about the same place share
+# much of their vector ("Où se baigner à Cassis ?" is at 0.933 of "Can I rent a kayak in Cassis?"), so the needs a
+# question names (core.intents) must also be among those of the lesson's questions (see docs/learning.md).
 SIMILAR = 0.91
 PREFER_MARGIN = 1.0  # score units a preferred lesson is put ahead of the best other passage
 GAP_QUESTIONS = 20  # a lesson also answers this many of its gap's latest questions, as asked
@@ -42,6 +44,7 @@ class _Entry:
     lesson: str
     passage: Passage
     questions: np.ndarray  # unit vectors, one row per question the lesson answers
+    needs: frozenset[str]  # what its questions ask for (core.intents)
 
 
 class CuratedBoard:
@@ -54,27 +57,30 @@ class CuratedBoard:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def replace(self, entries: Sequence[tuple[str, Passage, np.ndarray]]) -> None:
+    def replace(self, entries: Sequence[tuple[str, Passage, np.ndarray, Collection[str]]]) -> None:
         board = []
-        for lesson, passage, vectors in entries:
+        for lesson, passage, vectors, needs in entries:
             matrix = np.asarray(vectors, dtype=np.float32)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            board.append(_Entry(lesson, passage, matrix / np.where(norms == 0, 1.0, norms)))
+            board.append(_Entry(lesson, passage, matrix / np.where(norms == 0, 1.0, norms), frozenset(needs)))
         self._entries = board
 
-    def match(self, vector: Sequence[float] | np.ndarray) -> tuple[Passage, float] | None:
-        """The lesson written for questions most like this one, when like enough, and the cosine."""
-        if not self._entries:
+    def match(self, vector: Sequence[float] | np.ndarray, needs: Collection[str] = ()) -> tuple[Passage, float] | None:
+        """The lesson written for questions most like this one, when like enough and asking for nothing its
+        questions do not, and the cosine."""
+        wanted = set(needs)
+        entries = [e for e in self._entries if wanted <= e.needs]
+        if not entries:
             return None
         query = np.asarray(vector, dtype=np.float32)
         query = query / (float(np.linalg.norm(query)) or 1.0)
-        best = max(((entry, float(np.max(entry.questions @ query))) for entry in self._entries), key=lambda e: e[1])
+        best = max(((entry, float(np.max(entry.questions @ query))) for entry in entries), key=lambda e: e[1])
         return (best[0].passage, best[1]) if best[1] >= self.similar else None
 
-    def prefer(self, vector: Sequence[float] | np.ndarray, hits: list[Hit]) -> list[Hit]:
+    def prefer(self, vector: Sequence[float] | np.ndarray, hits: list[Hit], needs: Collection[str] = ()) -> list[Hit]:
         """``hits`` with the matching lesson first (taken from the candidates, or added), its similarity in its
         scores as ``curated``; unchanged when no lesson matches."""
-        found = self.match(vector)
+        found = self.match(vector, needs)
         if found is None:
             return hits
         passage, similarity = found
@@ -105,8 +111,10 @@ class Curriculum:
     """Keeps this process's index and board in step with the approved lessons."""
 
     def __init__(self, book: LessonBook, writer: IndexWriter, chunker: Chunker, embedder: Embedder,
-                 board: CuratedBoard | None, language_of: Callable[[str], str]) -> None:
+                 board: CuratedBoard | None, language_of: Callable[[str], str],
+                 needs_of: Callable[[str], Collection[str]] = lambda _: ()) -> None:
         self._book = book
+        self._needs_of = needs_of
         self._fetcher = LessonFetcher(book, language_of)
         self._ingestor = Ingestor(fetchers={SOURCE: self._fetcher}, chunker=chunker, embedder=embedder,
                                   writer=writer)
@@ -141,7 +149,8 @@ class Curriculum:
             for (lesson, doc), questions in zip(lessons, asked, strict=True):
                 passages = self._chunker.split(doc)
                 if passages:
-                    entries.append((lesson.id, passages[0], vectors[row:row + len(questions)]))
+                    needs = {need for q in questions for need in self._needs_of(q)}
+                    entries.append((lesson.id, passages[0], vectors[row:row + len(questions)], needs))
                 row += len(questions)
             self._board.replace(entries)
         if report.added or report.updated or report.removed:

@@ -162,6 +162,9 @@ class Teaching:
         lesson = await self._get(lesson_id, "pending", "approved")
         return await self._change(lesson, replace(lesson, status="withdrawn"), actor, "withdrawn")
 
+    async def lesson(self, lesson_id: str) -> Lesson | None:
+        return await self._book.lesson(lesson_id)
+
     async def lessons(self, status: str | None = None) -> list[Lesson]:
         if status is not None and status not in STATUSES:
             raise TeachingError(f"a lesson's status is one of {', '.join(STATUSES)}")

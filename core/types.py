@@ -217,6 +217,7 @@ class Partner:
     languages: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     default_for: tuple[str, ...] = ()
+    slack_channel: str | None = None  # where its digest of content gaps is posted
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from genius_loci.core.ports import Queue
 from genius_loci.core.types import IncomingMessage
 
 from ..inbox import Ignored, enqueue
+from .desk import TeachingDesk
 from .translate import CHANNEL, PARTNER_LINK, VOTE_DOWN, VOTE_UP, from_command, from_event, from_vote
 
 log = logging.getLogger("genius_loci.slack")
@@ -62,8 +63,9 @@ class OneWorkspace(AsyncAuthorize):
 
 class SlackChannel:
     def __init__(self, client: AsyncWebClient, signing_secret: str, inbox: Queue, key_of: Callable[[str], str],
-                 sealer: Sealer) -> None:
+                 sealer: Sealer, desk: TeachingDesk | None = None) -> None:
         self._inbox = inbox
+        self._desk = desk
         self._key_of = key_of
         self._seal = sealer.seal
         self._workspace = OneWorkspace(client)
@@ -92,6 +94,9 @@ class SlackChannel:
             await ack()
 
         async def on_command(body: dict[str, Any], ack: Ack) -> None:
+            if self._desk is not None and (body.get("text") or "").strip().lower() == "gaps":
+                await self._desk.gaps(body, ack)  # the partner's digest, privately
+                return
             message = from_command(body, **keys)
             await self.accept(message)
             if message.text == "/help":
@@ -115,6 +120,8 @@ class SlackChannel:
         app.action(VOTE_UP)(on_vote)
         app.action(VOTE_DOWN)(on_vote)
         app.action(PARTNER_LINK)(acknowledged)
+        if self._desk is not None:
+            self._desk.listen(app)
         # last, so that they only take what nothing above took (Bolt runs the first listener that matches)
         for register in (app.event, app.action, app.command, app.view, app.shortcut, app.options):
             register(ANYTHING)(acknowledged)

@@ -10,7 +10,7 @@ from genius_loci.core.render import as_plain_text, split_message, tracked_link
 from genius_loci.core.types import Answer
 from genius_loci.core.voice import Voice
 
-from .translate import PARTNER_LINK, VOTE_DOWN, VOTE_UP
+from .translate import IMPROVE, PARTNER_LINK, VOTE_DOWN, VOTE_UP
 
 SECTION_CHARS = 3000  # Slack's limit for a section's text
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -26,8 +26,9 @@ def _link_url(url: str) -> str:
 
 
 
-def render(answer: Answer, voice: Voice, turn_id: str, *, public_url: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """(fallback text, blocks)."""
+def render(answer: Answer, voice: Voice, turn_id: str, *, public_url: str | None,
+           improve: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks); ``improve`` adds the partners' "Improve this answer" button (the learning loop)."""
     urls = {c.n: c.url for c in answer.citations}
 
     def mrkdwn(text: str) -> str:
@@ -51,6 +52,9 @@ def render(answer: Answer, voice: Voice, turn_id: str, *, public_url: str | None
                      "text": {"type": "plain_text", "text": "👍", "emoji": True}},
                     {"type": "button", "action_id": VOTE_DOWN, "value": turn_id,
                      "text": {"type": "plain_text", "text": "👎", "emoji": True}}]
+        if improve:
+            buttons.append({"type": "button", "action_id": IMPROVE, "value": turn_id,
+                            "text": {"type": "plain_text", "text": "✏️ Improve this answer", "emoji": True}})
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     return escape(as_plain_text(answer, voice))[:3000], blocks

@@ -22,7 +22,9 @@ FINAL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", 
 
 
 class SlackSender:
-    def __init__(self, client: AsyncWebClient, voice: Voice, sealer: Sealer, public_url: str | None) -> None:
+    def __init__(self, client: AsyncWebClient, voice: Voice, sealer: Sealer, public_url: str | None, *,
+                 improve: bool = False) -> None:
+        self._improve = improve
         self._client = client
         self._voice = voice
         self._sealer = sealer
@@ -31,7 +33,8 @@ class SlackSender:
     async def send(self, item: QueueItem) -> None:
         reply = reply_from_payload(item.payload)
         address = Address.loads(self._sealer.open(reply.reply_to))
-        text, blocks = render(reply.answer, self._voice, reply.turn_id, public_url=self._public_url)
+        text, blocks = render(reply.answer, self._voice, reply.turn_id, public_url=self._public_url,
+                              improve=self._improve)
         try:
             if address.ephemeral_to:
                 await self._client.chat_postEphemeral(channel=address.channel, user=address.ephemeral_to, text=text,

@@ -15,6 +15,7 @@ from ..inbox import Ignored
 CHANNEL = "slack"
 VOTE_UP, VOTE_DOWN = "loci_vote_up", "loci_vote_down"
 PARTNER_LINK = "loci_partner"
+IMPROVE = "loci_improve"  # partners: "Improve this answer" opens the teaching modal (bots/slack/desk.py)
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 KeyOf = Callable[[str], str]
 Seal = Callable[[str], str]

@@ -159,7 +159,7 @@ class HybridRetriever:
         if self.votes is not None:  # people's 👍 / 👎 on similar questions (core.votes)
             ranked = self.votes.adjust(embedded, ranked)
         if self.curated is not None:  # a partner's approved answer to questions like this one (core.curated)
-            ranked = self.curated.prefer(embedded, ranked)
+            ranked = self.curated.prefer(embedded, ranked, query.needs)
         return ranked[:k]
 
 
