@@ -119,7 +119,7 @@ class LearningTables:
             rows = await conn.execute(select(turns.c.redirect).where(turns.c.created_at >= since,
                                                                      turns.c.redirect.is_not(None)))
             for (redirect,) in rows:
-                partner = json.loads(redirect).get("partner")
+                partner = json.loads(redirect)[0]  # [partner id, name, url] (core.envelope)
                 if partner:
                     offered[partner] = offered.get(partner, 0) + 1
             rows = await conn.execute(select(redirects.c.partner, func.count(func.distinct(redirects.c.turn_id)))

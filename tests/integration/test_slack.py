@@ -103,7 +103,8 @@ def test_a_mention_is_answered_once_in_its_thread_even_when_slack_resends_it(bas
     turn = f"slack:{mention['event_id']}"
     assert actions[0]["url"] == f"{PUBLIC}/go/{turn}"
     assert [(a["action_id"], a.get("value")) for a in actions[1:]] == [("loci_vote_up", turn),
-                                                                      ("loci_vote_down", turn)]
+                                                                      ("loci_vote_down", turn),
+                                                                      ("loci_improve", turn)]
     assert "2013" in reply["text"]  # the plain-text fallback for notifications
 
 
