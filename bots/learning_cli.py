@@ -76,9 +76,9 @@ async def run_teach(settings: Settings, args: argparse.Namespace) -> int:
         if not args.lesson:
             raise LociError(f"loci teach {args.action} needs the lesson id")
         if args.action == "show":
-            lesson = await teaching.lesson(args.lesson)
-            history = await teaching.history(args.lesson)
-            console.out.print(json.dumps({**(lesson.to_dict() if lesson else {}),
+            history = await teaching.history(args.lesson)  # raises for an unknown lesson
+            shown = await teaching.lesson(args.lesson)
+            console.out.print(json.dumps({**(shown.to_dict() if shown else {}),
                                           "history": [vars_of(c) for c in history]}, ensure_ascii=False))
             return 0
         if args.action == "edit":
