@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -30,6 +31,8 @@ from .channels import webhook_routers
 from .digest import DigestSource, send_when_due
 from .http import ApiError, read_body
 from .inbox import enqueue
+from .web import chat, dashboard
+from .web.auth import Accounts
 
 log = logging.getLogger("genius_loci.app")
 POLL_SECONDS = 0.02
@@ -92,6 +95,9 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         await service.state.migrate()
         app.state.service = service
         app.state.channels = service.channels
+        app.state.accounts = Accounts(service.state.store, [p.id for p in service.runtime.partners])
+        app.state.limits = chat.WebLimits(settings.web_session_per_minute, settings.web_ip_per_minute,
+                                          service.runtime.territory.voice)
         await service.channels.start()
         stop = asyncio.Event()
 
@@ -131,6 +137,17 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
     app = FastAPI(title="Genius Loci", version="0.1.0", lifespan=lifespan)
     for router in routers.values():
         app.include_router(router)
+    # the web: the chat page and widget, the dashboard, their static files (docs/web.md)
+    app.include_router(chat.router())
+    app.include_router(dashboard.router(secure_cookies=(settings.public_url or "").startswith("https://")))
+    app.mount("/static", chat.static_files(), name="static")
+    if settings.web_origins:  # the sites allowed to embed the widget; others' browsers are refused
+        app.add_middleware(CORSMiddleware, allow_origins=settings.web_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"], max_age=600)
+
+    @app.exception_handler(dashboard.NotLoggedIn)
+    async def _login_first(request: Request, _: dashboard.NotLoggedIn) -> RedirectResponse:
+        return RedirectResponse("/dashboard/login", status_code=303)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -162,6 +179,7 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
     async def ask(request: Request) -> JSONResponse:
         body: AskBody = await read_json(request, AskBody, settings.max_body_bytes)
         service = service_of(request)
+        request.app.state.limits.check(request, body.session_id, body.language)
         message, item_id = incoming(body, service)
         await enqueue(service.state.inbox, message, channel="web")
         deadline = time.monotonic() + settings.ask_timeout_seconds
@@ -178,6 +196,7 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         then one ``answer`` event with the final answer, as /api/ask returns it (or ``error``)."""
         body: AskBody = await read_json(request, AskBody, settings.max_body_bytes)
         service = service_of(request)
+        request.app.state.limits.check(request, body.session_id, body.language)
         message, item_id = incoming(body, service)
 
         async def events() -> AsyncIterator[str]:

@@ -29,7 +29,7 @@ from genius_loci.core.render import as_plain_text
 from genius_loci.core.streaming import streaming_to
 from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, SourceSpec
 
-from . import console, learning_cli, logs
+from . import console, learning_cli, logs, users_cli
 from .bootstrap import Runtime, build_assistant, build_runtime, build_service
 from .state import State, build_state
 from .worker import run_worker
@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--json", action="store_true")
 
     learning_cli.add_parsers(sub, _duration)
+    users_cli.add_parser(sub)
 
     privacy = sub.add_parser("privacy", help="subject-access requests")
     priv_sub = privacy.add_subparsers(dest="action", required=True)
@@ -461,6 +462,8 @@ async def _run(args: argparse.Namespace) -> int:
         return await learning_cli.run_teach(settings, args)
     if args.command == "digest":
         return await learning_cli.run_digest(settings, args)
+    if args.command == "users":
+        return await users_cli.run(settings, args)
     if args.command == "sources":
         return _sources_check(settings, args.sources)
     if args.command == "models":

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, description="Socket Mode only (xapp-…).")
     slack_api_base_url: str = Field("https://slack.com/api/", pattern=r"^https?://.*/$",
                                     description="slack_sdk's base_url, ending with a slash.")
+    # the web chat and dashboard
+    web_allowed_origins: str = Field("", description="Sites that may embed the widget (comma-separated origins).")
+    web_session_per_minute: int = Field(20, ge=1, le=10_000, description="Questions a minute from one chat session.")
+    web_ip_per_minute: int = Field(120, ge=1, le=100_000, description="Questions a minute from one address.")
     # the learning loop
     teach_reviewers: str = Field("", pattern=r"^[A-Z0-9, ]*$",
                                  description="Slack user ids (U…), comma-separated, who approve partners' answers.")
@@ -135,6 +139,10 @@ class Settings(BaseSettings):
         """The Bot API's file URL, derived from its base URL as Telegram lays them out (``…/bot`` -> ``…/file/bot``)."""
         base = self.telegram_api_base_url.rstrip("/")
         return f"{base[:-len('/bot')]}/file/bot" if base.endswith("/bot") else f"{base}/file"
+
+    @property
+    def web_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.web_allowed_origins.split(",") if o.strip()]
 
     @property
     def reviewers(self) -> frozenset[str]:

@@ -52,9 +52,12 @@ class Gazetteer:
         """A well-known place outside the territory named in ``text``, or None."""
         return self._outside.find(text)
 
+    def places(self) -> list[Place]:
+        """Each place once (aliases folded into their place)."""
+        return list({p.name: p for p in self._by_name.values()}.values())
+
     def nearest(self, point: GeoPoint) -> Place | None:
-        places = {p.name: p for p in self._by_name.values()}.values()
-        return min(places, key=lambda p: p.geo.distance_km(point), default=None)
+        return min(self.places(), key=lambda p: p.geo.distance_km(point), default=None)
 
 
 class _Names:

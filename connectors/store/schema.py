@@ -141,3 +141,22 @@ schedule = Table(
     Column("name", String(64), primary_key=True),
     Column("last_run_at", Float, nullable=False),
 )
+
+# The dashboard's people (bots/web): the agency's admins and partners' staff, with argon2 password hashes, and their
+# sessions (only a hash of each session token is kept).
+web_users = Table(
+    "web_users", metadata,
+    Column("name", String(80), primary_key=True),
+    Column("role", String(16), nullable=False),  # admin | partner
+    Column("partner", String(64)),  # the partner a partner's account sees
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("name", String(80), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)

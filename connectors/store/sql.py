@@ -20,6 +20,7 @@ from genius_loci.core.votes import Vote
 
 from .learning import LearningTables
 from .schema import deliveries, feedback, gap_questions, ingestion_state, redirects, turns, users
+from .web import WebTables
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -51,7 +52,7 @@ def _turn(row: Any) -> Turn:
     return Turn(row.id, row.user_key, row.channel, row.question, answer, row.latency_ms, row.created_at)
 
 
-class SqlStore(LearningTables):
+class SqlStore(LearningTables, WebTables):
     """Conversations, profiles, feedback and redirects. Every method is one short transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
