@@ -41,7 +41,7 @@ class Series:
     """Counts per day (``days`` as ISO dates, oldest first), one list per value of what is counted."""
 
     days: list[str]
-    values: dict[str, list[float]]
+    values: dict[str, list[float | None]]  # None: nothing to measure that day (a gap in a line)
 
 
 def day_of(at: float) -> str:
@@ -57,12 +57,13 @@ def days_between(since: float, until: float) -> list[str]:
 def per_day(facts: Iterable[TurnFact], key: Callable[[TurnFact], str | None], days: Sequence[str]) -> Series:
     """How many questions each day, by ``key`` (a channel, an audience…; None counts as "unknown")."""
     index = {d: i for i, d in enumerate(days)}
-    values: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
+    counts: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
     for fact in facts:
         at = index.get(day_of(fact.at))
         if at is not None:
-            values[key(fact) or "unknown"][at] += 1
-    return Series(list(days), dict(sorted(values.items(), key=lambda kv: -sum(kv[1]))))
+            counts[key(fact) or "unknown"][at] += 1
+    ordered = sorted(counts.items(), key=lambda kv: -sum(kv[1]))
+    return Series(list(days), {k: list[float | None](v) for k, v in ordered})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,8 @@ def topics(facts: Iterable[TurnFact], needs_of: Callable[[str], Sequence[str]], 
 
 
 def quality(facts: Iterable[TurnFact], votes: Iterable[VoteFact], days: Sequence[str]) -> Series:
-    """Per day: mean confidence, share answered (not abstained), 👍 and 👎."""
+    """Per day: mean confidence and share answered (not abstained) — None on a day without questions —, 👍 and
+    👎."""
     index = {d: i for i, d in enumerate(days)}
     n = len(days)
     total, answered, confidence = [0.0] * n, [0.0] * n, [0.0] * n
@@ -119,9 +121,9 @@ def quality(facts: Iterable[TurnFact], votes: Iterable[VoteFact], days: Sequence
         if at is not None:
             (up if vote.value > 0 else down)[at] += 1
     return Series(list(days), {
-        "mean confidence": [round(c / t, 3) if t else 0.0 for c, t in zip(confidence, total, strict=True)],
-        "answered share": [round(a / t, 3) if t else 0.0 for a, t in zip(answered, total, strict=True)],
-        "👍": up, "👎": down})
+        "mean confidence": [round(c / t, 3) if t else None for c, t in zip(confidence, total, strict=True)],
+        "answered share": [round(a / t, 3) if t else None for a, t in zip(answered, total, strict=True)],
+        "votes 👍": list(up), "votes 👎": list(down)})
 
 
 def redirects(facts: Iterable[TurnFact], followed: dict[str, int]) -> list[tuple[str, int, int]]:

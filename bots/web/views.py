@@ -52,7 +52,7 @@ class Scope:
         return analytics.days_between(self.since, self.until)
 
 
-def chart(title: str, kind: str, labels: Sequence[str], series: Mapping[str, Sequence[float]], *,
+def chart(title: str, kind: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *,
           axes: dict[str, str] | None = None, horizontal: bool = False) -> dict[str, Any]:
     return {"title": title, "type": kind, "labels": list(labels), "horizontal": horizontal,
             "series": [{"label": k, "data": list(v), "axis": (axes or {}).get(k, "y")} for k, v in series.items()]}
@@ -101,8 +101,10 @@ async def quality(service: Service, scope: Scope) -> Page:
     series = analytics.quality(facts, votes, days).values
     charts = [chart("Confidence and answered share", "line", days,
                     {k: series[k] for k in ("mean confidence", "answered share")}),
-              chart("Votes", "bar", days, {k: series[k] for k in ("👍", "👎")})]
-    rows = [[d, *(series[k][i] for k in series)] for i, d in reversed(list(enumerate(days)))]
+              chart("Votes", "bar", days, {k: series[k] for k in ("votes 👍", "votes 👎")})]
+    rows = [[d, *("" if series[k][i] is None else series[k][i] for k in series)]
+            for i, d in reversed(list(enumerate(days)))
+            if series["mean confidence"][i] is not None or series["votes 👍"][i] or series["votes 👎"][i]]
     return Page("Answer quality", charts, [Table("Per day", ["day", *series], rows)])
 
 

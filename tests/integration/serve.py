@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,19 @@ import httpx
 import pytest
 
 LOCI = str(Path(sys.executable).with_name("loci"))
+
+
+def own_data_dir(runtime: Any, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A data directory with its own state and queues, holding a copy of the session's built index and embeddings
+    — copied through SQLite's backup, never as files: closing another descriptor of an open database file drops
+    this process's locks on it, while the other tests' processes write to it."""
+    own = tmp_path_factory.mktemp(name)
+    (own / "cache").mkdir()
+    for source, target in ((runtime.settings.index_path, own / "index.sqlite"),
+                           (runtime.settings.embedding_cache_path, own / "cache" / "embeddings.sqlite")):
+        with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+    return own
 
 
 def _free_port() -> int:

@@ -3,10 +3,8 @@ answer streamed as server-sent events, and the fallbacks counted at /metrics."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
 
@@ -18,7 +16,7 @@ from tests.fake_openai import FakeChatServer
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.telegram_updates import text_update
 
-from .serve import serving
+from .serve import own_data_dir, serving
 
 QUESTION = {"session_id": "s-llm", "text": "Quand a ouvert le Mucem ?", "language": "fr"}
 
@@ -40,14 +38,7 @@ def telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture(scope="module")
 def base(runtime: Runtime, llm: FakeChatServer, telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[str]:
-    own = tmp_path_factory.mktemp("loci-llm")  # its own state and queues; the built index is copied
-    (own / "cache").mkdir()
-    # through SQLite's backup, never a file copy: closing another descriptor of an open database file
-    # drops this process's locks on it, and the other tests' processes write to it meanwhile
-    for source, target in ((runtime.settings.index_path, own / "index.sqlite"),
-                           (runtime.settings.embedding_cache_path, own / "cache" / "embeddings.sqlite")):
-        with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
-            src.backup(dst)
+    own = own_data_dir(runtime, tmp_path_factory, "loci-llm")
     settings = {"LOCI_ANSWERER": "llm", "LOCI_LLM_BASE_URL": llm.base_url, "LOCI_LLM_MODEL": "fake-model",
                 "LOCI_LLM_MAX_RETRIES": "0", "LOCI_LLM_TIMEOUT_SECONDS": "30",
                 "LOCI_TELEGRAM_BOT_TOKEN": TOKEN, "LOCI_TELEGRAM_SECRET_TOKEN": "s",

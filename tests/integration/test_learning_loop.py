@@ -10,7 +10,6 @@ and it is gone from the next answer → the partner's lesson is in their privacy
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +19,9 @@ import httpx
 import pytest
 
 from genius_loci.bots.bootstrap import Runtime
-from genius_loci.config.settings import Settings
 from tests.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack
 
-from .serve import serving, wait_until
+from .serve import own_data_dir, serving, wait_until
 from .test_cli import run
 from .test_slack import event, post_form, post_json, posted
 
@@ -36,15 +34,9 @@ PARTNER, REVIEWER, REVIEW_CHANNEL = "U0PARTNER", "U0REVIEW", "C0REVIEW"
 
 
 @pytest.fixture(scope="module")
-def loop_dir(runtime: Runtime, data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def loop_dir(runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The session's index and embeddings, in a data directory of this test's own (its lessons stay here)."""
-    here = tmp_path_factory.mktemp("learning-loop")
-    source, target = Settings(data_dir=data_dir), Settings(data_dir=here)
-    for src, dst in ((source.index_path, target.index_path), (source.embedding_cache_path,
-                                                               target.embedding_cache_path)):
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(src, dst)
-    return here
+    return own_data_dir(runtime, tmp_path_factory, "learning-loop")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@
     var datasets = spec.series.map(function (s, i) {
       var color = palette[i % palette.length];
       return {label: s.label, data: s.data, backgroundColor: color, borderColor: color, fill: false,
-              yAxisID: s.axis || "y", tension: 0.2};
+              yAxisID: s.axis || "y", tension: 0.2, spanGaps: false};
     });
     var scales = {y: {beginAtZero: true}};
     if (spec.series.some(function (s) { return s.axis === "y1"; })) {

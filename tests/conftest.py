@@ -1,4 +1,5 @@
-"""Integration fixtures: the real embedding model and language detector on the bundled corpus."""
+"""Session fixtures of the integration and end-to-end tests: the real embedding model and language detector on the
+bundled corpus, built once (only when a test asks for them)."""
 
 from __future__ import annotations
 
