@@ -170,6 +170,31 @@ def test_the_widget_on_the_agency_site_streams_a_cited_answer_and_counts_the_par
     admin.close()
 
 
+def test_the_chat_page_uses_the_location_only_when_asked_takes_votes_and_forgets(browser: Any, base: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, permissions=["geolocation"],
+                                  geolocation={"latitude": 43.2598, "longitude": 5.3752})  # the Prado beaches
+    page = context.new_page()
+    page.goto(f"{base}/?lang=en")
+    page.get_by_role("combobox", name="Language").select_option("en")
+    locate = page.get_by_role("button", name="📍 Use my location")
+    locate.click()
+    page.get_by_role("button", name="📍 Location shared").wait_for()
+    box = page.get_by_role("textbox")
+    box.focus()
+    page.keyboard.type("Where can I swim near me?")
+    page.keyboard.press("Enter")
+    final = page.locator(".bot[data-status]").last
+    final.wait_for(timeout=30_000)
+    assert final.get_attribute("data-status") == "answered"
+    assert " km" in final.locator(".answer").inner_text()  # how far the cited place is from the person
+    page.get_by_role("button", name="Helpful answer").last.click()
+    page.locator(".note", has_text="Thank you!").wait_for()
+    page.get_by_role("button", name="Forget me").click()
+    page.locator(".note", has_text="I have forgotten this conversation").wait_for()
+    assert page.locator(".bot").count() == 0
+    context.close()
+
+
 def test_cors_lets_only_the_allowed_site_call_the_api(base: str, site: AgencySite) -> None:
     def preflight(origin: str) -> httpx.Response:
         return httpx.options(f"{base}/api/ask/stream", headers={
