@@ -113,6 +113,15 @@ def router(secure_cookies: bool) -> APIRouter:
         done.delete_cookie(COOKIE, path="/")
         return done
 
+    async def gap_for(request: Request, account: Account, gap_id: str) -> tuple[Any, Any]:
+        """The gap and its questions, when this account may see it: another partner's gap is not shown, nor said
+        to exist."""
+        service, _ = context(request)
+        found = await service.state.store.gap(gap_id)
+        if found is None or (account.scope is not None and found[0].partner != account.scope):
+            raise ApiError(404, "no such gap")
+        return found
+
     @api.get("/gaps/{gap_id}", response_class=HTMLResponse)
     async def gap_page(request: Request, gap_id: str) -> Response:
         account = await signed_in(request)
@@ -121,9 +130,7 @@ def router(secure_cookies: bool) -> APIRouter:
     async def _gap(request: Request, account: Account, gap_id: str, *, message: str = "", error: str = "",
                    status: int = 200) -> Response:
         service, _ = context(request)
-        found = await service.state.store.gap(gap_id)
-        if found is None or (account.scope is not None and found[0].partner != account.scope):
-            raise ApiError(404, "no such gap")  # another partner's gap is not shown, nor said to exist
+        found = await gap_for(request, account, gap_id)
         lessons = [x for x in await service.teaching.lessons() if x.gap_id == gap_id]
         return templates.TemplateResponse(request, "gap.html", {
             **common(request, account, f"Gap {gap_id}", "gaps"), "gap": report(*found, examples=10),
@@ -134,9 +141,7 @@ def router(secure_cookies: bool) -> APIRouter:
         account = await signed_in(request)
         form = await form_of(request, account)
         service, _ = context(request)
-        found = await service.state.store.gap(gap_id)
-        if found is None or (account.scope is not None and found[0].partner != account.scope):
-            raise ApiError(404, "no such gap")
+        await gap_for(request, account, gap_id)
         try:
             lesson = await service.teaching.propose(
                 gap_id=gap_id, answer=form.get("answer", ""), url=form.get("url", ""), question=form.get("question"),
@@ -162,14 +167,18 @@ def router(secure_cookies: bool) -> APIRouter:
         target = f"/dashboard/gaps/{lesson.gap_id}" if lesson.gap_id else "/dashboard/gaps"
         return RedirectResponse(target, status_code=303)
 
-    @api.get("/{view}.csv")
-    async def export(request: Request, view: str) -> Response:
+    async def page_of(request: Request, view: str) -> tuple[Account, Page, int]:
+        """The signed-in account, its view's page over the asked period, and that period in days."""
         account = await signed_in(request)
         if view not in VIEWS:
             raise ApiError(404, "no such view")
         service, _ = context(request)
-        scope, _ = scope_of(request, account)
-        page = await VIEWS[view][1](service, scope)
+        scope, days = scope_of(request, account)
+        return account, await VIEWS[view][1](service, scope), days
+
+    @api.get("/{view}.csv")
+    async def export(request: Request, view: str) -> Response:
+        _, page, _ = await page_of(request, view)
         out = io.StringIO()
         writer = csv.writer(out)
         table = page.tables[0]
@@ -181,12 +190,7 @@ def router(secure_cookies: bool) -> APIRouter:
 
     @api.get("/{view}", response_class=HTMLResponse)
     async def show(request: Request, view: str) -> Response:
-        account = await signed_in(request)
-        if view not in VIEWS:
-            raise ApiError(404, "no such view")
-        service, _ = context(request)
-        scope, days = scope_of(request, account)
-        page: Page = await VIEWS[view][1](service, scope)
+        account, page, days = await page_of(request, view)
         return templates.TemplateResponse(request, "view.html", {
             **common(request, account, page.title, view), "charts": page.charts, "tables": page.tables,
             "charts_json": Markup(json.dumps(page.charts, ensure_ascii=False).replace("</", "<\\/")),

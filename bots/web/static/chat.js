@@ -45,13 +45,17 @@
 
   function pick(lang) { return TEXT[lang] || TEXT.fr; }
 
+  function randomHex(n) {
+    var bytes = new Uint8Array(n);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
   function sessionId() {
     var id = null;
     try { id = localStorage.getItem(KEY); } catch (e) { /* storage refused: a session per page */ }
     if (!id) {
-      var bytes = new Uint8Array(18);
-      crypto.getRandomValues(bytes);
-      id = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      id = randomHex(18);
       try { localStorage.setItem(KEY, id); } catch (e) { /* ignore */ }
     }
     return id;
@@ -64,12 +68,6 @@
     });
     (children || []).forEach(function (c) { node.appendChild(c); });
     return node;
-  }
-
-  function uuid() {
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
 
   var prefer = (script.dataset.lang || (navigator.language || "fr").slice(0, 2)).toLowerCase();
@@ -171,7 +169,7 @@
     bubble.appendChild(body);
     log.appendChild(bubble);
     log.scrollTop = log.scrollHeight;
-    var payload = {session_id: state.session, text: text, message_id: uuid()};
+    var payload = {session_id: state.session, text: text, message_id: randomHex(16)};
     if (state.language) { payload.language = state.language; }
     if (state.audience) { payload.audience = state.audience; }
     if (state.location) { payload.location = state.location; }
