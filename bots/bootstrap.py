@@ -154,7 +154,8 @@ def build_service(settings: Settings, *, telegram_polling: bool = False, slack_s
     listener = build_listener(settings, channels.media, list(runtime.territory.voice.languages))
     conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase, memory,
                                 metrics=runtime.metrics, followups=runtime.assistant.follow_ups(), listener=listener,
-                                gaps=GapFinder(state.store, runtime.embedder), lessons=curriculum)
+                                gaps=GapFinder(state.store, runtime.embedder, needs_of=runtime.assistant.needs_of),
+                                lessons=curriculum)
     hub = DeltaHub()
     worker = InboxWorker(state.inbox, state.outbox, conversation, lease_seconds=settings.lease_seconds, hub=hub,
                          presence=channels.presence, drafts=channels.drafts)

@@ -53,6 +53,7 @@ class Gap:
     answered_well: int
     first_seen: float
     last_seen: float
+    needs: tuple[str, ...] = ()  # what its questions ask for (core.intents): only questions asking the same join
 
 
 class GapBook(Protocol):
@@ -89,7 +90,9 @@ class GapFinder:
     """Files badly answered turns into gaps, and closes gaps whose questions are now answered well."""
 
     def __init__(self, book: GapBook, embedder: Embedder, *, join: float = JOIN, close_after: int = CLOSE_AFTER,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 needs_of: Callable[[str], Sequence[str]] = lambda _: ()) -> None:
+        self._needs_of = needs_of
         self._book = book
         self._embedder = embedder
         self._join = join
@@ -118,7 +121,10 @@ class GapFinder:
         if well and not gaps:
             return None
         vector = _unit((await self._embedder.embed([turn.question], role="query"))[0])
-        best, similarity = _nearest(vector, gaps)
+        needs = tuple(sorted(set(self._needs_of(turn.question))))
+        # questions about one place share much of their vector ("Où se baigner à Cassis ?" is at 0.933 of "Can I
+        # rent a kayak in Cassis?"): only a gap whose questions ask for the same needs is joined
+        best, similarity = _nearest(vector, [g for g in gaps if g.needs == needs])
         if well:
             if best is not None and similarity >= self._join:
                 await self._answered_well(best)
@@ -131,7 +137,7 @@ class GapFinder:
                           answered_well=0, last_seen=now)
         else:
             partner = turn.answer.redirect.partner if turn.answer.redirect is not None else None
-            gap = Gap(uuid.uuid4().hex[:12], "open", partner, vector, 1, 0, now, now)
+            gap = Gap(uuid.uuid4().hex[:12], "open", partner, vector, 1, 0, now, now, needs)
         if not await self._book.add_gap_question(gap.id, question):
             return None  # this turn was filed already (a worker's retry, or a second 👎)
         await self._book.save_gap(gap)

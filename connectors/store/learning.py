@@ -31,7 +31,7 @@ class LearningTables:
         values = {"status": gap.status, "partner": gap.partner,
                   "centroid": np.asarray(gap.centroid, dtype=np.float32).tobytes(),
                   "count": gap.count, "answered_well": gap.answered_well, "first_seen": gap.first_seen,
-                  "last_seen": gap.last_seen}
+                  "last_seen": gap.last_seen, "needs": " ".join(gap.needs)}
         stmt = self._insert(gaps).values(id=gap.id, **values)
         stmt = stmt.on_conflict_do_update(index_elements=[gaps.c.id], set_=values)
         async with self._engine.begin() as conn:
@@ -165,7 +165,7 @@ ERASED = "erased"
 
 def _gap(row: Any) -> Gap:
     return Gap(row.id, row.status, row.partner, np.frombuffer(row.centroid, dtype=np.float32), row.count,
-               row.answered_well, row.first_seen, row.last_seen)
+               row.answered_well, row.first_seen, row.last_seen, tuple((row.needs or "").split()))
 
 
 def _gap_question(r: Any) -> GapQuestion:

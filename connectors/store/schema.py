@@ -91,6 +91,7 @@ gaps = Table(
     Column("answered_well", Integer, nullable=False, default=0),  # similar questions answered well since
     Column("first_seen", Float, nullable=False),
     Column("last_seen", Float, nullable=False, index=True),
+    Column("needs", Text, nullable=False, default=""),  # its questions' needs (core.intents), space-separated
 )
 
 gap_questions = Table(

@@ -27,7 +27,8 @@ def test_one_need_in_three_languages_is_one_gap(runtime: Runtime, data_dir: Path
         state = build_state(Settings(data_dir=data_dir))
         await state.migrate()
         conversation = Conversation(runtime.assistant, state.store, runtime.territory.voice, state.erase,
-                                    gaps=GapFinder(state.store, runtime.embedder))
+                                    gaps=GapFinder(state.store, runtime.embedder,
+                                                   needs_of=runtime.assistant.needs_of))
         try:
             statuses = []
             for n, (channel, text) in enumerate(ASKED):

@@ -84,3 +84,14 @@ async def test_the_conversation_files_gaps_and_a_failure_there_never_costs_the_a
     fragile = Conversation(assistant, store, voice, store.forget, gaps=GapFinder(store, Broken()))  # type: ignore[arg-type]
     still = await fragile.handle(IncomingMessage("web", "web:u3", "Combien coûte le billet de bus ?"), "web:4")
     assert still.status == "abstained" and await store.turn("web:4") is not None
+
+
+async def test_only_questions_asking_for_the_same_needs_join(store: SqlStore) -> None:
+    needs = {"louer kayak Cassis plage": ("rent",), "baigner Cassis plage kayak": ("swim",),
+             "louer kayak Cassis plage demain": ("rent",)}
+    finder = GapFinder(store, HashEmbedder(), join=0.6, clock=Clock(), needs_of=lambda q: needs.get(q, ()))
+    rent = await finder.observe(turn(1, "louer kayak Cassis plage"))
+    swim = await finder.observe(turn(2, "baigner Cassis plage kayak"))  # close in words, another need
+    again = await finder.observe(turn(3, "louer kayak Cassis plage demain"))
+    assert rent is not None and swim not in (None, rent) and again == rent
+    assert {g.id: g.needs for g, _ in await store.list_gaps()} == {rent: ("rent",), swim: ("swim",)}

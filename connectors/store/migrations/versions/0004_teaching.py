@@ -1,4 +1,4 @@
-"""Teaching: lessons partners write, their audit trail, and once-per-period jobs.
+"""Teaching: lessons partners write, their audit trail, and once-per-period jobs; the needs of a content gap.
 
 Revision ID: 0004
 Revises: 0003
@@ -14,6 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("gaps", sa.Column("needs", sa.Text, nullable=False, server_default=""))
     op.create_table(
         "lessons",
         sa.Column("id", sa.String(40), primary_key=True),
@@ -54,3 +55,4 @@ def downgrade() -> None:
     op.drop_table("schedule")
     op.drop_table("lesson_changes")
     op.drop_table("lessons")
+    op.drop_column("gaps", "needs")
