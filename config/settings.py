@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(400, ge=16, le=4096)
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of rate-limited or failed calls, with backoff.")
     llm_local: bool = Field(False, description="Serve the bundled local model (loci models install) on loopback.")
+    index: Literal["embedded", "weaviate"] = Field("embedded", description="Where passages and vectors live.")
+    weaviate_url: str | None = Field(None, pattern=r"^https?://", description="Weaviate's REST URL.")
+    weaviate_grpc_port: int = Field(50051, ge=1, le=65535)
+    weaviate_api_key: SecretStr | None = None
+    weaviate_collection: str = Field("Passages", pattern=r"^[A-Z][A-Za-z0-9_]{0,63}$")
+    weaviate_tenant: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$",
+                                        description="One tenant per territory (multi-tenancy); unset: none.")
+    weaviate_skip_init_checks: bool = Field(False, description="Skip the client's start-up checks (test doubles).")
     reranker: Literal["linear", "none"] = Field("linear", description="Reorder fused candidates with the model.")
     confidence: Literal["learned", "similarity"] = Field(
         "learned", description="learned: config/confidence.json; similarity: the best hit's cosine alone.")

@@ -88,7 +88,8 @@ class FakeServer:
                 params: dict[str, Any] = dict(parse_qsl(split.query))
                 kind = self.headers.get("Content-Type", "")
                 if kind.startswith("application/json") and body:
-                    params.update(json.loads(body))
+                    data = json.loads(body)
+                    params.update(data if isinstance(data, dict) else {"_list": data})
                 elif kind.startswith("application/x-www-form-urlencoded"):
                     params.update(parse_qsl(body.decode(), keep_blank_values=True))
                 reply = fake._respond(Recorded(self.command, split.path, dict(self.headers), body, params))
@@ -102,6 +103,6 @@ class FakeServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
         return Handler

@@ -141,8 +141,7 @@ async def sources(service: Service, scope: Scope) -> Page:
     state = await service.state.store.ingestion_state()
     documents = Counter(source_of(d) for d in await runtime.index.fingerprints())
     soon = time.time() + EXPIRING_DAYS * analytics.DAY
-    expiring = Counter(source_of(p.doc_id) for p in runtime.index.passages(runtime.index.count())
-                       if p.expires_at is not None and time.time() < p.expires_at <= soon)
+    expiring = Counter(source_of(p.doc_id) for p in await runtime.index.expiring(soon))
     rows = []
     for spec in runtime.sources:
         if scope.partner is not None and spec.owner != scope.partner:

@@ -148,6 +148,34 @@ class EmbeddedIndex:
             self._ensure_loaded()
             return {t: n for t in dict.fromkeys(terms) if (n := self._postings.frequency(t))}
 
+    async def refresh(self) -> None:
+        """Nothing to read ahead: every search checks the file (the Weaviate index reads its statistics here)."""
+
+    async def ping(self) -> None:
+        with self._lock:
+            self._db.execute("SELECT 1 FROM meta LIMIT 1")
+
+    async def expiring(self, until: float) -> list[Passage]:
+        """The passages that stop being found between now and ``until`` (events ending)."""
+        now = time.time()
+        with self._lock:
+            self._ensure_loaded()
+            return [p for p in self._passages if p.expires_at is not None and now < p.expires_at <= until]
+
+    async def export(self) -> list[tuple[str, str, list[Passage], np.ndarray]]:
+        """Every document, its fingerprint, passages and vectors (``loci index migrate``)."""
+        with self._lock:
+            self._ensure_loaded()
+            fingerprints = dict(self._db.execute("SELECT doc_id, fingerprint FROM documents").fetchall())
+            rows: dict[str, list[int]] = {}
+            for i, p in enumerate(self._passages):
+                rows.setdefault(p.doc_id, []).append(i)
+            return [(doc, fingerprints.get(doc, ""), [self._passages[i] for i in at], self._matrix[at].copy())
+                    for doc, at in rows.items()]
+
+    async def aclose(self) -> None:
+        self.close()
+
     def languages(self) -> set[str]:
         with self._lock:
             self._ensure_loaded()
