@@ -23,12 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from genius_loci.config.settings import Settings
 from genius_loci.core.envelope import inbox_id
 from genius_loci.core.errors import LociError, ProviderError
-from genius_loci.core.ingestion import SyncSchedule
 from genius_loci.core.types import GeoPoint, IncomingMessage
 
 from .bootstrap import Service, build_service
 from .channels import webhook_routers
-from .digest import DigestSource, send_when_due
+from .housekeeping import housekeeping
 from .http import ApiError, read_body
 from .inbox import enqueue
 from .web import chat, dashboard
@@ -36,8 +35,6 @@ from .web.auth import Accounts
 
 log = logging.getLogger("genius_loci.app")
 POLL_SECONDS = 0.02
-DEDUPE_WINDOW_SECONDS = 7 * 86400
-DAY = 86400.0
 
 
 class _Body(BaseModel):
@@ -83,8 +80,10 @@ async def read_json(request: Request, model: type[_Body], limit: int) -> Any:
 
 
 def create_app(settings: Settings, factory: Callable[[Settings], Service] = build_service, *,
-               telegram_polling: bool = False, slack_socket_mode: bool = False) -> FastAPI:
-    """The app ``loci serve`` runs: the API, and the webhooks of every channel the settings turn on."""
+               telegram_polling: bool = False, slack_socket_mode: bool = False, web_only: bool = False) -> FastAPI:
+    """The app ``loci serve`` runs: the API, and the webhooks of every channel the settings turn on. ``web_only``
+    (``loci serve --no-worker``, scale-out): no inbox worker, outbox dispatcher or housekeeping here — separate
+    ``loci worker`` and ``loci housekeeping`` processes do that work."""
     ready = asyncio.Event()
     # a missing secret fails here, at start
     routers = webhook_routers(settings, telegram_polling=telegram_polling, slack_socket_mode=slack_socket_mode)
@@ -102,6 +101,9 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
         stop = asyncio.Event()
 
         async def prepare() -> None:
+            if web_only:  # nothing is answered here: the index and the models are the workers'
+                ready.set()
+                return
             await service.runtime.warm_up()
             report = await service.runtime.ensure_index()
             if report is not None:
@@ -116,10 +118,12 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             await ready.wait()
             await run(stop)
 
-        tasks = [asyncio.create_task(prepare(), name="prepare"),
-                 asyncio.create_task(after_ready(service.inbox_worker.run), name="inbox-worker"),
-                 asyncio.create_task(after_ready(service.dispatcher.run), name="outbox-dispatcher"),
-                 asyncio.create_task(after_ready(lambda s: _housekeeping(service, settings, s)), name="housekeeping")]
+        tasks = [asyncio.create_task(prepare(), name="prepare")]
+        if not web_only:
+            tasks += [asyncio.create_task(after_ready(service.inbox_worker.run), name="inbox-worker"),
+                      asyncio.create_task(after_ready(service.dispatcher.run), name="outbox-dispatcher"),
+                      asyncio.create_task(after_ready(lambda s: housekeeping(service, settings, s)),
+                                          name="housekeeping")]
         if telegram_polling and service.channels.telegram is not None:
             tasks.append(asyncio.create_task(service.channels.telegram.poll(stop), name="telegram-polling"))
         try:
@@ -285,44 +289,3 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
 
 def _event(name: str, data: Mapping[str, object]) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-async def _housekeeping(service: Service, settings: Settings, stop: asyncio.Event) -> None:
-    """Retention purge daily; each source re-synced when its refresh interval has passed; every minute, what was
-    taught elsewhere, and the partners' digest when due."""
-    last_purge = time.monotonic()
-    await _purge(service, settings)
-    schedule = SyncSchedule(service.runtime.ingestor, service.state.store, service.runtime.sources)
-    while not stop.is_set():
-        try:
-            report = await schedule.run_due(time.time())
-            if report is not None:
-                log.info("sources re-synced", extra={"event": "ingest.done", **report.to_dict()})
-        except LociError as exc:
-            log.error("re-sync failed", extra={"event": "ingest.failed", "reason": str(exc)})
-        if time.monotonic() - last_purge >= DAY:
-            last_purge = time.monotonic()
-            await _purge(service, settings)
-        try:
-            await service.learn()  # votes cast and lessons approved through other processes
-        except LociError as exc:
-            log.error("votes or lessons not loaded", extra={"event": "learning.failed", "reason": str(exc)})
-        client = service.channels.slack_client
-        if client is not None:
-            try:
-                await send_when_due(service.state.store, DigestSource(service.state.store, service.runtime.partners,
-                                                                      settings.digest_every_days),
-                                    client, settings.digest_every_days)
-            except LociError as exc:
-                log.error("digest failed", extra={"event": "digest.failed", "reason": str(exc)})
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=60)
-
-
-async def _purge(service: Service, settings: Settings) -> None:
-    now = time.time()
-    try:
-        removed = await service.state.purge(now - settings.retention_days * DAY, now - DEDUPE_WINDOW_SECONDS)
-        log.info("retention purge", extra={"event": "retention.purged", "rows": removed})
-    except LociError as exc:
-        log.error("retention purge failed", extra={"event": "retention.failed", "reason": str(exc)})

@@ -32,7 +32,7 @@ from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, SourceSpe
 from . import console, index_cli, learning_cli, logs, users_cli
 from .bootstrap import Runtime, build_assistant, build_runtime, build_service
 from .state import State, build_state
-from .worker import run_worker
+from .worker import run_housekeeping, run_worker
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API with an in-process worker")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--no-worker", action="store_true",
+                       help="scale-out: the API and webhooks only; `loci worker` processes answer")
     serve.add_argument("--telegram-polling", action="store_true",
                        help="read Telegram by long polling instead of the webhook (development without a public URL)")
     serve.add_argument("--slack-socket-mode", action="store_true",
@@ -117,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     telegram_sub.add_parser("info", help="print what Telegram knows of the webhook, as JSON")
 
     sub.add_parser("worker", help="answer from the inbox and deliver from the outbox until stopped")
+    sub.add_parser("housekeeping", help="scale-out's scheduler (one): purge, re-sync sources, partners' digest")
 
     models = sub.add_parser("models", help="the local models: language model, speech to text")
     models_sub = models.add_subparsers(dest="action", required=True)
@@ -299,13 +302,15 @@ async def _chat(settings: Settings) -> int:
         await service.aclose()
 
 
-async def _serve(settings: Settings, host: str, port: int, telegram_polling: bool, slack_socket_mode: bool) -> int:
+async def _serve(settings: Settings, host: str, port: int, telegram_polling: bool, slack_socket_mode: bool,
+                 web_only: bool = False) -> int:
     import uvicorn
 
     from .app import create_app
 
     factory = functools.partial(build_service, telegram_polling=telegram_polling, slack_socket_mode=slack_socket_mode)
-    app = create_app(settings, factory, telegram_polling=telegram_polling, slack_socket_mode=slack_socket_mode)
+    app = create_app(settings, factory, telegram_polling=telegram_polling, slack_socket_mode=slack_socket_mode,
+                     web_only=web_only)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it through the handler that was in
     # place before: make that one a no-op, so a requested, clean stop exits with status 0
@@ -445,7 +450,8 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "chat":
         return await _chat(settings)
     if args.command == "serve":
-        return await _serve(settings, args.host, args.port, args.telegram_polling, args.slack_socket_mode)
+        return await _serve(settings, args.host, args.port, args.telegram_polling, args.slack_socket_mode,
+                            args.no_worker)
     if args.command == "telegram":
         from .telegram import admin
 
@@ -454,6 +460,8 @@ async def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "worker":
         return await run_worker(settings)
+    if args.command == "housekeeping":
+        return await run_housekeeping(settings)
     if args.command == "db":
         return await _db_upgrade(settings)
     if args.command == "privacy":

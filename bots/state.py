@@ -70,8 +70,9 @@ class State:
 def build_state(settings: Settings) -> State:
     retry = RetryPolicy(max_attempts=settings.max_attempts)
     if settings.redis_url:
-        inbox: QueueAdapter = RedisQueue.from_url(settings.redis_url, "inbox", retry=retry)
-        outbox: QueueAdapter = RedisQueue.from_url(settings.redis_url, "outbox", retry=retry)
+        space = settings.redis_namespace
+        inbox: QueueAdapter = RedisQueue.from_url(settings.redis_url, "inbox", retry=retry, namespace=space)
+        outbox: QueueAdapter = RedisQueue.from_url(settings.redis_url, "outbox", retry=retry, namespace=space)
     else:
         inbox = SqliteQueue(settings.queue_path, "inbox", retry=retry)
         outbox = SqliteQueue(settings.queue_path, "outbox", retry=retry)

@@ -15,6 +15,7 @@ from genius_loci.config.settings import Settings
 from genius_loci.core.errors import LociError
 
 from .bootstrap import Service, build_service
+from .housekeeping import housekeeping
 
 log = logging.getLogger("genius_loci.worker")
 
@@ -33,6 +34,23 @@ async def run_worker(settings: Settings) -> int:
         log.info("worker started", extra={"event": "worker.started"})
         await asyncio.gather(service.inbox_worker.run(stop), service.dispatcher.run(stop), _learn(service, stop))
         log.info("worker stopped", extra={"event": "worker.stopped"})
+        return 0
+    finally:
+        await service.aclose()
+
+
+async def run_housekeeping(settings: Settings) -> int:
+    """``loci housekeeping``: the retention purge, the sources' re-sync and the partners' digest, until SIGTERM or
+    SIGINT — the scheduler of a scale-out deployment (run one)."""
+    service = build_service(settings)
+    try:
+        await service.state.migrate()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("housekeeping started", extra={"event": "housekeeping.started"})
+        await housekeeping(service, settings, stop)
         return 0
     finally:
         await service.aclose()

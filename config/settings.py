@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # state
     database_url: str | None = Field(None, description="SQLAlchemy async URL; default: SQLite in data_dir.")
     redis_url: str | None = Field(None, description="When set, the inbox and outbox live on this Redis.")
+    redis_namespace: str = Field("loci", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+                                 description="Prefix of the queues' keys: several deployments on one Redis.")
     pseudonym_key: SecretStr | None = Field(None, description="Key of the user-id hash; default: a file in data_dir.")
     retention_days: float = Field(180.0, gt=0, description="Turns older than this are purged.")
     location_ttl_minutes: float = Field(60.0, gt=0, description="A shared location is forgotten after this.")

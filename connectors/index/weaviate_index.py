@@ -111,8 +111,18 @@ class WeaviateIndex:
                     await self._client.collections.use(self.name).tenants.create([Tenant(name=self.tenant)])
                     done.append(f"tenant {self.tenant} created")
         except WeaviateBaseError as exc:
+            if await self._ready_now():  # another process created it meanwhile
+                return f"collection {self.name} is ready"
             raise ProviderError(f"Weaviate refused the schema: {exc}") from exc
         return "; ".join(done) or f"collection {self.name} is ready"
+
+    async def _ready_now(self) -> bool:
+        try:
+            if not await self._client.collections.exists(self.name):
+                return False
+            return not self.tenant or self.tenant in await self._client.collections.use(self.name).tenants.get()
+        except WeaviateBaseError:
+            return False
 
     async def ping(self) -> None:
         """Raises ``ProviderError`` when Weaviate does not answer (``/readyz``)."""

@@ -39,11 +39,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(settings: dict[str, str], data_dir: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(settings: dict[str, str], data_dir: Path, *args: str,
+            log_name: str = "serve.log") -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``loci serve`` on a free loopback port with these LOCI_ settings, once it says it is ready."""
     port = _free_port()
     env = {**os.environ, "LOCI_DATA_DIR": str(data_dir), "LOCI_LOG_LEVEL": "INFO", **settings}
-    with (data_dir / "serve.log").open("wb") as log:
+    with (data_dir / log_name).open("wb") as log:
         proc = subprocess.Popen([LOCI, "serve", "--port", str(port), *args], env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
@@ -54,7 +55,7 @@ def serving(settings: dict[str, str], data_dir: Path, *args: str) -> Iterator[tu
                     break
             except httpx.HTTPError:
                 pass
-            assert proc.poll() is None, (data_dir / "serve.log").read_text()
+            assert proc.poll() is None, (data_dir / log_name).read_text()
             time.sleep(0.2)
         else:
             pytest.fail("server did not become ready")
