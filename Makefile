@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python -m bench.retrieval_latency
 	$(BIN)/python -m bench.voice
 	$(BIN)/python -m bench.feedback
+	$(BIN)/python -m bench.weaviate_parity
 	$(BIN)/python -m bench.dense_variants
 	$(BIN)/python -m bench.channels
 

