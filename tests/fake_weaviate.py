@@ -177,6 +177,14 @@ class _Servicer(weaviate_pb2_grpc.WeaviateServicer):
         if self.fake.down:
             context.abort(grpc.StatusCode.UNAVAILABLE, "fake Weaviate is down")
 
+    def _objects(self, request: Any, context: Any) -> dict[str, Stored]:
+        """The objects of the request's collection and tenant, or the NOT_FOUND a server answers."""
+        try:
+            return self.fake.objects(request.collection, request.tenant)
+        except KeyError as exc:
+            context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+            raise
+
     def BatchObjects(self, request: Any, context: Any) -> Any:
         self._record("BatchObjects", request, context)
         errors = []
@@ -196,10 +204,7 @@ class _Servicer(weaviate_pb2_grpc.WeaviateServicer):
     def BatchDelete(self, request: Any, context: Any) -> Any:
         self._record("BatchDelete", request, context)
         with self.fake._data_lock:
-            try:
-                store = self.fake.objects(request.collection, request.tenant)
-            except KeyError as exc:
-                context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+            store = self._objects(request, context)
             gone = [u for u, o in store.items() if _matches(request.filters, o)]
             if not request.dry_run:
                 for u in gone:
@@ -216,10 +221,7 @@ class _Servicer(weaviate_pb2_grpc.WeaviateServicer):
     def Search(self, request: Any, context: Any) -> Any:
         self._record("Search", request, context)
         with self.fake._data_lock:
-            try:
-                store = self.fake.objects(request.collection, request.tenant)
-            except KeyError as exc:
-                context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+            store = self._objects(request, context)
             candidates = [o for o in store.values() if _matches(request.filters, o)]
         scored: list[tuple[Stored, float | None, float | None]]
         if request.HasField("bm25_search"):
