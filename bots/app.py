@@ -179,6 +179,16 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
     def too_late(message_id: str) -> str:
         return f"no answer yet; ask again with the same message_id ({message_id}) to get it"
 
+    async def not_answered(service: Service, message_id: str) -> ApiError:
+        """Why no answer came in time: the index is down (503; the message is kept and answered once it is back),
+        or the answer is slow (504)."""
+        try:
+            await service.runtime.index.ping()
+        except LociError as exc:
+            return ApiError(503, f"the search index is unavailable ({exc}); your message is kept and will be "
+                                 f"answered when it is back: {too_late(message_id)}")
+        return ApiError(504, too_late(message_id))
+
     @app.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
         body: AskBody = await read_json(request, AskBody, settings.max_body_bytes)
@@ -192,7 +202,7 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             if turn is not None:
                 return JSONResponse({**turn.answer.to_dict(), "message_id": message.message_id})
             await asyncio.sleep(POLL_SECONDS)
-        raise ApiError(504, too_late(message.message_id))
+        raise await not_answered(service, message.message_id)
 
     @app.post("/api/ask/stream")
     async def ask_stream(request: Request) -> StreamingResponse:

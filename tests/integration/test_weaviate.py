@@ -72,7 +72,8 @@ def test_a_weaviate_that_is_down_is_said_and_loses_no_message(base: str, fake: F
         assert ready.status_code == 503 and "Weaviate" in " ".join(ready.json()["problems"])
         asked = {"session_id": "wv-2", "text": "Où se baigner à Marseille ?", "message_id": "wv-down-1"}
         waiting = httpx.post(f"{base}/api/ask", json=asked, timeout=30)
-        assert waiting.status_code == 504 and "wv-down-1" in waiting.json()["error"]
+        assert waiting.status_code == 503 and "wv-down-1" in waiting.json()["error"]
+        assert "search index is unavailable" in waiting.json()["error"] and "kept" in waiting.json()["error"]
     finally:
         fake.down = False
 
