@@ -108,10 +108,9 @@ def create_app(settings: Settings, factory: Callable[[Settings], Service] = buil
             report = await service.runtime.ensure_index()
             if report is not None:
                 log.info("index built", extra={"event": "index.built", **report.to_dict()})
-            votes, _ = await service.learn()
+            votes, synced = await service.learn()
             log.info("votes and lessons learned", extra={"event": "learning.loaded", "votes": votes,
-                                                         "lessons": len(service.runtime.assistant.retriever.curated
-                                                                        or ())})
+                                                         "lessons_synced": synced})
             ready.set()
 
         async def after_ready(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:

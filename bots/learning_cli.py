@@ -12,6 +12,7 @@ import argparse
 import getpass
 import json
 import time
+from dataclasses import asdict
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -79,7 +80,7 @@ async def run_teach(settings: Settings, args: argparse.Namespace) -> int:
             history = await teaching.history(args.lesson)  # raises for an unknown lesson
             shown = await teaching.lesson(args.lesson)
             console.out.print(json.dumps({**(shown.to_dict() if shown else {}),
-                                          "history": [vars_of(c) for c in history]}, ensure_ascii=False))
+                                          "history": [asdict(c) for c in history]}, ensure_ascii=False))
             return 0
         if args.action == "edit":
             lesson = await teaching.edit(args.lesson, actor, answer=args.answer, url=args.url,
@@ -91,11 +92,6 @@ async def run_teach(settings: Settings, args: argparse.Namespace) -> int:
         return _show(lesson, args.json, f"lesson {lesson.id} is {lesson.status}")
     finally:
         await state.aclose()
-
-
-def vars_of(change: Any) -> dict[str, Any]:
-    return {"actor": change.actor, "action": change.action, "at": change.at, "before": change.before,
-            "after": change.after}
 
 
 async def _sync(settings: Settings, state: State) -> None:

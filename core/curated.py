@@ -98,13 +98,12 @@ class LessonFetcher:
     def __init__(self, book: LessonBook, language_of: Callable[[str], str]) -> None:
         self._book = book
         self._language_of = language_of
-
-    async def documents(self) -> list[tuple[Lesson, Document]]:
-        return [(lesson, document_of(lesson, self._language_of(lesson.answer)))
-                for lesson in await self._book.lessons("approved")]
+        self.fetched: list[tuple[Lesson, Document]] = []  # what the last fetch read (the board is built from it)
 
     async def fetch(self, source: SourceSpec) -> Fetched:
-        return Fetched([doc for _, doc in await self.documents()])
+        self.fetched = [(lesson, document_of(lesson, self._language_of(lesson.answer)))
+                        for lesson in await self._book.lessons("approved")]
+        return Fetched([doc for _, doc in self.fetched])
 
 
 class Curriculum:
@@ -140,7 +139,7 @@ class Curriculum:
         """Indexes the approved lessons that changed, removes the others, and rebuilds the preferences."""
         report = await self._ingestor.run([SPEC])
         if self._board is not None:
-            lessons = await self._fetcher.documents()
+            lessons = self._fetcher.fetched  # read by the run above: the lessons are read once per sync
             asked = [await self._questions(lesson) for lesson, _ in lessons]
             flat = [q for questions in asked for q in questions]
             vectors = await self._embedder.embed(flat, role="query") if flat else np.zeros((0, 0))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from .analytics import TurnFact, redirects
 from .gaps import Gap, GapQuestion, report
 from .types import Partner
 
@@ -17,9 +18,9 @@ class DigestBook(Protocol):
     async def list_gaps(self, *, partner: str | None = None,
                         since: float | None = None) -> list[tuple[Gap, list[GapQuestion]]]: ...
 
-    async def redirect_counts(self, since: float) -> dict[str, tuple[int, int]]:
-        """Partner -> (answers that offered its link, links followed) since ``since``."""
-        ...
+    async def turn_facts(self, since: float, partner: str | None = None) -> list[TurnFact]: ...
+
+    async def followed(self, since: float) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +40,17 @@ class Digest:
 
 async def digests(book: DigestBook, partners: Sequence[Partner], since: float, *, partner: str | None = None,
                   max_gaps: int = MAX_GAPS) -> list[Digest]:
-    """One digest per partner (or for ``partner`` only)."""
-    counts = await book.redirect_counts(since)
+    """One digest per partner (or for ``partner`` only): the same counts as the dashboard's redirects view."""
+    counts = {p: (o, f) for p, o, f in redirects(await book.turn_facts(since, partner), await book.followed(since))}
+    by_partner: dict[str | None, list[tuple[Gap, list[GapQuestion]]]] = {}
+    for gap, questions in await book.list_gaps(partner=partner):  # largest first
+        if gap.status == "open":
+            by_partner.setdefault(gap.partner, []).append((gap, questions))
     out = []
     for p in partners:
         if partner is not None and p.id != partner:
             continue
-        found = [(g, qs) for g, qs in await book.list_gaps(partner=p.id) if g.status == "open"]
+        found = by_partner.get(p.id, [])
         offered, followed = counts.get(p.id, (0, 0))
         out.append(Digest(p.id, p.name, p.slack_channel, since, [report(g, qs) for g, qs in found[:max_gaps]],
                           len(found), offered, followed))

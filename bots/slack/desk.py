@@ -24,7 +24,6 @@ from genius_loci.core.types import Partner
 
 from .teach import (
     APPROVE,
-    IMPROVE,
     MODAL,
     REJECT,
     TEACH,
@@ -35,6 +34,7 @@ from .teach import (
     review_request,
     teach_modal,
 )
+from .translate import IMPROVE
 
 log = logging.getLogger("genius_loci.slack.teach")
 Ack = Callable[..., Awaitable[None]]

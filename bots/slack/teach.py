@@ -14,13 +14,10 @@ from genius_loci.core.teaching import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, Less
 from genius_loci.core.types import Partner
 
 from .render import escape
-from .translate import IMPROVE
 
 TEACH = "loci_teach"  # under a gap of a digest
 MODAL = "loci_teach_modal"  # the modal's callback id
 APPROVE, REJECT, WITHDRAW = "loci_lesson_approve", "loci_lesson_reject", "loci_lesson_withdraw"
-__all__ = ["APPROVE", "IMPROVE", "MODAL", "REJECT", "TEACH", "WITHDRAW", "digest_message", "read_submission",
-           "review_outcome", "review_request", "teach_modal"]
 FIELDS = ("question", "answer", "url", "partner")  # the modal's input blocks, named as TeachingError.field
 _OUTCOME = {"approved": "✅ Approved", "rejected": "❌ Rejected", "withdrawn": "🗑️ Withdrawn"}
 

@@ -133,7 +133,11 @@ class EmbeddedIndex:
 
     # -- read side --------------------------------------------------------------------------
     def count(self) -> int:
+        """How many passages: from memory while it is current (the reranker asks for every question), else the
+        file."""
         with self._lock:
+            if self._loaded and self._db.execute("PRAGMA data_version").fetchone()[0] == self._version:
+                return len(self._passages)
             return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
 
     def passages(self, limit: int) -> list[Passage]:
@@ -190,7 +194,7 @@ class EmbeddedIndex:
         return self._dense(request.vector, request.k, request.filters)
 
     def _keyword(self, request: SearchRequest) -> list[Hit]:
-        wanted, weights = _weighted_terms(request)
+        wanted, weights = weighted_terms(request)
         if not wanted:
             return []
         with self._lock:
@@ -260,7 +264,7 @@ class EmbeddedIndex:
         self._db.close()
 
 
-def _weighted_terms(request: SearchRequest) -> tuple[list[str], dict[str, float]]:
+def weighted_terms(request: SearchRequest) -> tuple[list[str], dict[str, float]]:
     """The request's terms read as its language, and the weight of those that do not count fully: a term of
     ``weighted`` text counts as its part says, unless the main text also has it."""
     def read(text: str) -> list[str]:

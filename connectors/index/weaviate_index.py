@@ -32,7 +32,7 @@ from genius_loci.core.errors import ConfigError, ProviderError
 from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchRequest, Vector
 
 from ..analysis import terms
-from .embedded import _weighted_terms
+from .embedded import weighted_terms
 
 NEVER = 1e18  # the expiry of a passage that does not expire (a number, so one range filter covers all)
 FULL_WEIGHT = 0.5  # Weaviate's BM25 has no per-term weight: terms counting at least this much are searched
@@ -45,10 +45,9 @@ STATS_SECONDS = 300.0  # term statistics (for the reranker) are read again after
 def schema_properties() -> list[Property]:
     keyword = Tokenization.FIELD
 
-    def field(name: str, kind: DataType = DataType.TEXT, tokenization: Tokenization | None = keyword,
-              searchable: bool = False) -> Property:
-        return Property(name=name, data_type=kind, tokenization=tokenization if kind == DataType.TEXT else None,
-                        index_searchable=searchable if kind in (DataType.TEXT, DataType.TEXT_ARRAY) else None,
+    def field(name: str, tokenization: Tokenization = keyword) -> Property:
+        """A text property filtered on, not searched by BM25 (``terms`` is)."""
+        return Property(name=name, data_type=DataType.TEXT, tokenization=tokenization, index_searchable=False,
                         index_filterable=True)
 
     return [field("passage_id"), field("doc_id"), field("title", tokenization=Tokenization.WORD),
@@ -205,7 +204,7 @@ class WeaviateIndex:
         where = _filter(request.filters)
         try:
             if request.method == "bm25":
-                wanted, weights = _weighted_terms(request)
+                wanted, weights = weighted_terms(request)
                 query = " ".join(dict.fromkeys(t for t in wanted if weights.get(t, 1.0) >= FULL_WEIGHT))
                 if not query:
                     return []

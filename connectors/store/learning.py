@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from genius_loci.core.gaps import Gap, GapQuestion
 from genius_loci.core.teaching import Lesson, LessonChange
 
-from .schema import gap_questions, gaps, lesson_changes, lessons, redirects, schedule, turns
+from .schema import gap_questions, gaps, lesson_changes, lessons, schedule
 
 
 class LearningTables:
@@ -111,21 +111,6 @@ class LearningTables:
         async with self._engine.connect() as conn:
             count, latest = (await conn.execute(select(func.count(), func.max(lessons.c.updated_at)))).one()
         return f"{count}:{latest!r}"
-
-    async def redirect_counts(self, since: float) -> dict[str, tuple[int, int]]:
-        """Partner -> (answers since ``since`` that offered its link, distinct answers whose link was followed)."""
-        async with self._engine.connect() as conn:
-            offered: dict[str, int] = {}
-            rows = await conn.execute(select(turns.c.redirect).where(turns.c.created_at >= since,
-                                                                     turns.c.redirect.is_not(None)))
-            for (redirect,) in rows:
-                partner = json.loads(redirect)[0]  # [partner id, name, url] (core.envelope)
-                if partner:
-                    offered[partner] = offered.get(partner, 0) + 1
-            rows = await conn.execute(select(redirects.c.partner, func.count(func.distinct(redirects.c.turn_id)))
-                                      .where(redirects.c.created_at >= since).group_by(redirects.c.partner))
-            followed = {partner: int(n) for partner, n in rows}
-        return {p: (offered.get(p, 0), followed.get(p, 0)) for p in offered.keys() | followed.keys()}
 
     async def claim_job(self, name: str, now: float, every_seconds: float) -> bool:
         """True for the one process that claims ``name`` when ``every_seconds`` have passed since its last run."""

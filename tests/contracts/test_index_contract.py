@@ -100,8 +100,7 @@ async def test_writes_fingerprints_and_statistics(index: Any) -> None:
 async def test_keyword_search_finds_by_analysed_terms_with_every_filter(index: Any) -> None:
     await fill(index)
     hits = await index.search(bm25("Où se baigner ? baignade plages", "fr", active_at=time.time()))
-    assert [h.passage.id for h in hits][:2] == ["beach#1", "beach#0"] or [h.passage.id for h in hits][:2] == [
-        "beach#0", "beach#1"]
+    assert {h.passage.id for h in hits[:2]} == {"beach#0", "beach#1"}
     geo = hits[0].passage.geo
     assert hits[0].passage.url == "https://m.example/plages" and geo is not None
     assert abs(geo.lat - MARSEILLE.lat) < 1e-5 and abs(geo.lon - MARSEILLE.lon) < 1e-5  # Weaviate keeps float32

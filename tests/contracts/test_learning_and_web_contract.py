@@ -52,7 +52,6 @@ async def test_figures_accounts_and_sessions(store) -> None:  # type: ignore[no-
     assert await store.turn_facts(0.0, "crous") == []
     assert [v.value for v in await store.vote_facts(0.0, "port")] == [-1]
     assert await store.followed(0.0) == {"port": 1}
-    assert await store.redirect_counts(0.0) == {"port": (2, 1)}
     assert await store.shared_locations(1500.0) == [GeoPoint(43.3, 5.4)]
 
     await store.save_web_user("ops", "admin", None, "$argon2id$x", 1.0)
