@@ -173,5 +173,9 @@ async def test_export_gives_back_what_was_written_with_its_vectors_and_expiry(in
     assert [p.id for p in exported["beach"][1]] == ["beach#0", "beach#1"]
     written = await EMB.embed([f"{p.title}\n{p.text}" for p in PASSAGES[:2]], role="passage")
     assert np.allclose(exported["beach"][2], written, atol=1e-6)
-    assert [p.id for p in await index.expiring(2_000.0)] == []  # the festival ended at 1,000: already gone
+    soon = Passage("fair#0", "fair", "Fair", "The fair ends tomorrow.", "https://f.example", "en",
+                   expires_at=time.time() + 86_400)
+    await index.replace_document("fair", "fp-fair", [soon], await EMB.embed(["fair"], role="passage"))
+    assert [p.id for p in await index.expiring(time.time() + 2 * 86_400)] == ["fair#0"]  # not the ended festival
+    assert await index.expiring(time.time() + 3_600) == []  # not yet within the hour
     await index.ping()
