@@ -5,7 +5,10 @@
 
 - PIAF dev (../shared/data/piaf): half of the questions are asked with their gold passage hidden from the index
   (the same choice as ``loci eval answers --hide-gold 0.5``), so they cannot be answered;
-- the bundled corpus's labelled questions (tests/eval/questions.yaml), with the questions it cannot answer.
+- the bundled corpus's labelled questions (tests/eval/questions.yaml), with the questions it cannot answer;
+- 100 PIAF questions translated into EN, ES, IT and DE (tests/eval/piaf_crosslingual_queries.jsonl), hidden like
+  their French originals and split with them: a question in another language than the passages, answerable or
+  not (without them the model learnt that a first passage in another language meant "answerable").
 
 A question is labelled 1 when a gold passage is among those the answerer is given (the first
 ``LOCI_ANSWER_PASSAGES``), else 0. A logistic model (L2, Newton steps, numpy) is fit on the training halves,
@@ -28,10 +31,12 @@ from rich.table import Table
 
 from genius_loci.bots.bootstrap import build_assistant, build_runtime
 from genius_loci.bots.evaluate import HidingIndex, build_eval_index, hidden_for, load_beir
+from genius_loci.config.loader import load_intents
 from genius_loci.config.settings import load_settings
 from genius_loci.connectors.rerank.confidence import NAMES, ConfidenceFeatures
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.evaluation import auroc, expected_calibration_error
+from genius_loci.core.intents import Intents
 from genius_loci.core.types import GeoPoint, IncomingMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +44,7 @@ PIAF = ROOT.parent / "shared" / "data" / "piaf"
 OUT = ROOT / "config" / "confidence.json"
 L2 = 1.0
 BUNDLED_WEIGHT = 4.0  # the bundled questions are few, and they are the territory's
+CROSSLINGUAL_WEIGHT = 2.0  # the translated PIAF questions are few too
 
 
 def held_out(question_id: str) -> bool:
@@ -114,7 +120,8 @@ async def main() -> dict[str, Any]:
         audience=q.get("audience")), "gold": set() if q["expect"] == "none" else set(q["expect"]),
         "hidden": frozenset()} for i, q in enumerate(bundled)]
     base = runtime.assistant
-    bundled_features = ConfidenceFeatures(runtime.index, runtime.embedder)
+    intents = Intents(load_intents(settings.intents_path))
+    bundled_features = ConfidenceFeatures(runtime.index, runtime.embedder, intents)
     xb, yb = await rows_for(base, bundled_features, [q for q in bundled_qs if not held_out(q["id"])], None, k)
 
     data = load_beir(PIAF / "corpus.jsonl", PIAF / "queries.jsonl", PIAF / "qrels.tsv")
@@ -129,18 +136,30 @@ async def main() -> dict[str, Any]:
         hide = hidden_for(str(q["_id"]), 0.5)
         piaf_qs.append({"id": str(q["_id"]), "message": IncomingMessage("eval", "eval", q["text"]),
                         "gold": set() if hide else set(gold), "hidden": frozenset(gold) if hide else frozenset()})
-    training = [q for q in piaf_qs if not held_out(q["id"])]
-    xp, yp = await rows_for(piaf_base, ConfidenceFeatures(index, runtime.embedder), training, hiding, k)
+    translated = []
+    for line in (ROOT / "tests" / "eval" / "piaf_crosslingual_queries.jsonl").read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            q = json.loads(line)
+            gold = data.qrels[q["_id"]]
+            hide = hidden_for(str(q["_id"]), 0.5)
+            translated.append({"id": str(q["_id"]), "message": IncomingMessage("eval", "eval", q["text"]),
+                               "gold": set() if hide else set(gold),
+                               "hidden": frozenset(gold) if hide else frozenset()})
+    piaf_features = ConfidenceFeatures(index, runtime.embedder, intents)
+    xp, yp = await rows_for(piaf_base, piaf_features, [q for q in piaf_qs if not held_out(q["id"])], hiding, k)
+    xt, yt = await rows_for(piaf_base, piaf_features, [q for q in translated if not held_out(q["id"])], hiding, k)
 
-    x = np.array(xp + xb)
-    y = np.array(yp + yb)
-    w = np.array([1.0] * len(xp) + [BUNDLED_WEIGHT] * len(xb))
+    x = np.array(xp + xb + xt)
+    y = np.array(yp + yb + yt)
+    w = np.array([1.0] * len(xp) + [BUNDLED_WEIGHT] * len(xb) + [CROSSLINGUAL_WEIGHT] * len(xt))
     weights, bias, mean, scale = fit(x, y, w)
     OUT.write_text(json.dumps({"features": list(NAMES), "weights": [round(float(v), 6) for v in weights],
                                "bias": round(bias, 6), "mean": [round(float(v), 6) for v in mean],
                                "scale": [round(float(v), 6) for v in scale],
-                               "trained_on": {"piaf_dev_half": len(xp), "bundled_half": len(xb)}}, indent=1))
-    result["trained_on"] = {"piaf": len(xp), "bundled": len(xb), "positives": int(y.sum())}
+                               "trained_on": {"piaf_dev_half": len(xp), "bundled_half": len(xb),
+                                              "piaf_translated_half": len(xt)}}, indent=1))
+    result["trained_on"] = {"piaf": len(xp), "bundled": len(xb), "piaf_translated": len(xt),
+                            "positives": int(y.sum())}
 
     # the held-out halves, asked in full with the model just written
     runtime2 = build_runtime(learned)
@@ -150,6 +169,8 @@ async def main() -> dict[str, Any]:
     piaf_new = build_assistant(learned, runtime.territory, runtime.partners, hiding,  # type: ignore[arg-type]
                                runtime.embedder, runtime.detector)
     result["piaf_held_out"] = await ask(piaf_new, [q for q in piaf_qs if held_out(q["id"])], hiding, threshold)
+    result["piaf_translated_held_out"] = await ask(piaf_new, [q for q in translated if held_out(q["id"])], hiding,
+                                                   threshold)
     await runtime2.aclose()
     index.close()
     await runtime.aclose()
@@ -161,7 +182,7 @@ if __name__ == "__main__":
     table = Table(title="confidence model, held-out halves")
     for col in ("set", "answerable", "answered", "unanswerable", "abstained", "AUROC", "ECE"):
         table.add_column(col)
-    for name in ("bundled_held_out", "piaf_held_out"):
+    for name in ("bundled_held_out", "piaf_held_out", "piaf_translated_held_out"):
         r = report[name]
         table.add_row(name, str(r["n_answerable"]), str(r["answered_when_answerable"]), str(r["n_unanswerable"]),
                       str(r["abstained_when_unanswerable"]), str(r["auroc"]), str(r["ece_vs_answerable"]))

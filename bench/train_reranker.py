@@ -1,10 +1,14 @@
 """Trains the linear reranker shipped in ``config/reranker.json``: ``python -m bench.train_reranker``.
 
-Data: the PIAF dev split in ../shared (French questions, each written on one paragraph). Questions
-are split in two halves by a hash of their id; the model is trained on half A with a pairwise
-logistic loss (the right paragraph must outscore each other candidate of the same question) and
-measured on half B, which it never saw. Candidates are the fused top 50 of BM25 and dense search.
-Prints a table and JSON; writes the model (trained on half A) and its held-out figures.
+Data: the PIAF dev split in ../shared (French questions, each written on one paragraph), and the bundled corpus's
+labelled questions (tests/eval/questions.yaml, over the deployment's index in ``LOCI_DATA_DIR``: everyday
+questions whose words are often not the page's, where what the page is about — the needs it names, the place
+asked about — tells more). Each set is split in two halves by a hash of the question id (the bundled split is
+the confidence model's); the model is trained on the first halves with a pairwise logistic loss (a right
+passage must outscore each other candidate of the same question; a bundled question counts ``BUNDLED_WEIGHT``
+times) and measured on the halves it never saw. Questions are read as the assistant reads them (needs, places).
+Candidates are the fused top 50 of BM25 and dense search. Prints a table and JSON; writes the model and its
+held-out figures.
 """
 
 from __future__ import annotations
@@ -13,73 +17,108 @@ import argparse
 import asyncio
 import hashlib
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from rich.console import Console
 from rich.table import Table
 
-from genius_loci.bots.bootstrap import build_embedder
+from bench.train_confidence import held_out
+from genius_loci.bots.bootstrap import build_runtime
 from genius_loci.bots.evaluate import CANDIDATES, build_eval_index, load_beir
+from genius_loci.config.loader import load_intents
 from genius_loci.config.settings import load_settings
-from genius_loci.connectors.analysis import terms
-from genius_loci.connectors.language.lingua_detector import LinguaDetector
-from genius_loci.connectors.rerank.features import NAMES, features
+from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
+from genius_loci.connectors.rerank.linear import TermStatistics, question_idf
+from genius_loci.core.assistant import Assistant
+from genius_loci.core.intents import Intents
 from genius_loci.core.retrieval.hybrid import HybridRetriever
-from genius_loci.core.types import Query
+from genius_loci.core.types import GeoPoint, IncomingMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 PIAF = ROOT.parent / "shared" / "data" / "piaf"
+BUNDLED_WEIGHT = 4.0  # the bundled questions are few, and they are the territory's
+
+Sets = tuple[list[np.ndarray], list[np.ndarray], list[int], list[list[str]], list[set[str]]]
 
 
 def half(query_id: str) -> int:
     return int(hashlib.md5(query_id.encode()).hexdigest(), 16) % 2
 
 
-async def candidates() -> tuple[list[np.ndarray], list[np.ndarray], list[int], list[list[str]], list[set[str]]]:
-    settings = load_settings()
-    embedder = build_embedder(settings)
+async def _rows(assistant: Assistant, retriever: HybridRetriever, stats: TermStatistics, cache: AnalysisCache,
+                message: IncomingMessage, key: Any) -> tuple[np.ndarray, list[Any]]:
+    """The features of a question's fused candidates, read as the assistant reads it, and their keys."""
+    query = assistant.understand(message)
+    vector = await retriever.embed_query(query)
+    bm25, across = await retriever.keyword(query, CANDIDATES)
+    fused = retriever.fuse(query, bm25, await retriever.dense(vector, CANDIDATES), across)
+    _, idf = question_idf(query, stats)
+    return np.array(features(query, fused, idf, cache)), [key(h) for h in fused]
+
+
+async def candidates() -> tuple[Sets, Sets]:
+    """PIAF's questions and the bundled labelled questions, each with its candidates' features."""
+    settings = load_settings().model_copy(update={"reranker": "none", "confidence": "similarity"})
+    runtime = build_runtime(settings)
+    await runtime.ensure_index()
+    intents = Intents(load_intents(settings.intents_path))
+    assistant = runtime.assistant
+    voice = runtime.territory.voice
+
+    bundled: Sets = ([], [], [], [], [])
+    cache = AnalysisCache(intents=intents)
+    labelled = yaml.safe_load((ROOT / "tests" / "eval" / "questions.yaml").read_text(encoding="utf-8"))
+    for i, q in enumerate(labelled):
+        if q["expect"] == "none":
+            continue
+        message = IncomingMessage("eval", "eval", q["q"], audience=q.get("audience"),
+                                  location=GeoPoint(*q["location"]) if "location" in q else None)
+        x, docs = await _rows(assistant, assistant.retriever, runtime.index, cache, message,
+                              lambda h: h.passage.doc_id)
+        gold = set(q["expect"])
+        _add(bundled, x, np.array([d in gold for d in docs], dtype=float), int(held_out(f"b{i}:{q['q']}")), docs,
+             gold)
+
+    piaf: Sets = ([], [], [], [], [])
     data = load_beir(PIAF / "corpus.jsonl", PIAF / "queries.jsonl", PIAF / "qrels.tsv")
-    languages = ("fr", "en", "es", "it", "de")
-    index = await build_eval_index(data, embedder=embedder, detector=LinguaDetector(languages),
-                                   languages=languages, default_language="fr")
-    retriever = HybridRetriever(index, embedder, candidates=CANDIDATES)
-    n = index.count()
-    X, Y, halves, ids, rel = [], [], [], [], []
+    index = await build_eval_index(data, embedder=runtime.embedder, detector=runtime.detector,
+                                   languages=voice.languages, default_language=voice.default_language)
+    retriever = HybridRetriever(index, runtime.embedder, candidates=CANDIDATES)
+    cache = AnalysisCache(intents=intents)
     for q in data.queries:
-        query = Query(q["text"], "fr")
-        vector = await retriever.embed_query(query)
-        bm25, across = await retriever.keyword(query, CANDIDATES)
-        fused = retriever.fuse(query, bm25, await retriever.dense(vector, CANDIDATES), across)
-        df = index.document_frequencies(list(dict.fromkeys(terms(q["text"], "fr"))))
-
-        def idf(term: str, df: dict[str, int] = df) -> float:
-            return math.log((n - df.get(term, 0) + 0.5) / (df.get(term, 0) + 0.5) + 1.0)
-
-        X.append(np.array(features(query, fused, idf)))
-        Y.append(np.array([h.passage.id in data.qrels[q["_id"]] for h in fused], dtype=float))
-        halves.append(half(q["_id"]))
-        ids.append([h.passage.id for h in fused])
-        rel.append(data.qrels[q["_id"]])
+        gold = data.qrels[q["_id"]]
+        x, ids = await _rows(assistant, retriever, index, cache, IncomingMessage("eval", "eval", q["text"]),
+                             lambda h: h.passage.id)
+        _add(piaf, x, np.array([pid in gold for pid in ids], dtype=float), half(q["_id"]), ids, gold)
     index.close()
-    embedder.close()
-    return X, Y, halves, ids, rel
+    await runtime.aclose()
+    return piaf, bundled
+
+
+def _add(into: Sets, x: np.ndarray, y: np.ndarray, part: int, ids: list[str], gold: set[str]) -> None:
+    for column, value in zip(into, (x, y, part, ids, gold), strict=True):
+        column.append(value)  # type: ignore[attr-defined]
 
 
 def train(X: list[np.ndarray], Y: list[np.ndarray], mean: np.ndarray, scale: np.ndarray, epochs: int = 200,
-          rate: float = 0.3, l2: float = 1e-3) -> np.ndarray:
-    diffs = []
-    for x, y in zip(X, Y, strict=True):
+          rate: float = 0.3, l2: float = 1e-3, counts: list[float] | None = None) -> np.ndarray:
+    """Pairwise logistic regression; ``counts``: how much each question counts (1 each by default)."""
+    diffs, weights = [], []
+    for n, (x, y) in enumerate(zip(X, Y, strict=True)):
         xn = (x - mean) / scale
         for p in np.where(y > 0)[0]:
-            diffs.append(xn[p] - xn[y == 0])
-    D = np.vstack(diffs)
+            pairs = xn[p] - xn[y == 0]
+            diffs.append(pairs)
+            weights.append(np.full(len(pairs), counts[n] if counts else 1.0))
+    D, W = np.vstack(diffs), np.concatenate(weights)
+    W = W / W.mean()
     w = np.zeros(D.shape[1])
     for _ in range(epochs):
         wrong = 1.0 / (1.0 + np.exp(D @ w))
-        w -= rate * (-(D * wrong[:, None]).mean(axis=0) + l2 * w)
+        w -= rate * (-(D * (W * wrong)[:, None]).mean(axis=0) + l2 * w)
     return w
 
 
@@ -101,12 +140,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "config" / "reranker.json")
     args = parser.parse_args()
-    X, Y, halves, ids, rel = asyncio.run(candidates())
-    a = [i for i, h in enumerate(halves) if h == 0]
-    b = [i for i, h in enumerate(halves) if h == 1]
-    stacked = np.vstack([X[i] for i in a])
+    piaf, bundled = asyncio.run(candidates())
+
+    def part(sets: Sets, which: int) -> Sets:
+        keep = [i for i, h in enumerate(sets[2]) if h == which]
+        return tuple([column[i] for i in keep] for column in sets)  # type: ignore[return-value]
+
+    piaf_a, piaf_b = part(piaf, 0), part(piaf, 1)
+    bundled_a, bundled_b = part(bundled, 0), part(bundled, 1)
+    X, Y = piaf_a[0] + bundled_a[0], piaf_a[1] + bundled_a[1]
+    stacked = np.vstack(X)
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
-    w = train([X[i] for i in a], [Y[i] for i in a], mean, scale)
+    w = train(X, Y, mean, scale, counts=[1.0] * len(piaf_a[0]) + [BUNDLED_WEIGHT] * len(bundled_a[0]))
 
     def model(x: np.ndarray) -> np.ndarray:
         return np.asarray(((x - mean) / scale) @ w)
@@ -114,16 +159,22 @@ def main() -> None:
     def fusion(x: np.ndarray) -> np.ndarray:
         return -np.arange(len(x), dtype=float)  # the fused order as it came
 
+    def on(sets: Sets, score: Any) -> dict[str, float]:
+        return measure(sets[0], sets[3], sets[4], score)
+
     result = {
-        "trained_on": f"PIAF dev, half A ({len(a)} questions)", "held_out": f"half B ({len(b)} questions)",
-        "fusion_half_b": measure([X[i] for i in b], [ids[i] for i in b], [rel[i] for i in b], fusion),
-        "reranked_half_b": measure([X[i] for i in b], [ids[i] for i in b], [rel[i] for i in b], model),
-        "reranked_half_a": measure([X[i] for i in a], [ids[i] for i in a], [rel[i] for i in a], model),
+        "trained_on": f"PIAF dev, half A ({len(piaf_a[0])} questions); bundled labelled questions, first half "
+                      f"({len(bundled_a[0])})",
+        "held_out": f"PIAF half B ({len(piaf_b[0])} questions); bundled second half ({len(bundled_b[0])})",
+        "fusion_half_b": on(piaf_b, fusion), "reranked_half_b": on(piaf_b, model),
+        "reranked_half_a": on(piaf_a, model),
+        "bundled_fusion_held_out": on(bundled_b, fusion), "bundled_reranked_held_out": on(bundled_b, model),
     }
-    table = Table(title="Reranker on PIAF dev (half B never seen in training)")
+    table = Table(title="Reranker (held-out halves never seen in training)")
     for col in ("", "R@1", "R@5", "R@10", "MRR@10"):
         table.add_column(col, justify="right")
-    for name in ("fusion_half_b", "reranked_half_b", "reranked_half_a"):
+    for name in ("fusion_half_b", "reranked_half_b", "reranked_half_a", "bundled_fusion_held_out",
+                 "bundled_reranked_held_out"):
         table.add_row(name, *(f"{result[name][k]:.3f}" for k in ("R@1", "R@5", "R@10", "MRR@10")))
     Console().print(table)
     args.out.write_text(json.dumps({"features": list(NAMES), "weights": w.round(6).tolist(),

@@ -220,9 +220,11 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
                     learning: bool = True) -> Assistant:
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's: ``learning`` False leaves out
     what people's votes and partners' lessons taught)."""
-    reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index)
+    intents = Intents(load_intents(settings.intents_path))
+    reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index, intents=intents)
                 if settings.reranker == "linear" else None)
-    confidence: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder)
+    confidence: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder,
+                                                intents)
                               if settings.confidence == "learned" else ConfidenceModel())
     voice = territory.voice
     return Assistant(
@@ -237,7 +239,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,
                             settings.answer_passages),
         confidence=confidence,
-        intents=Intents(load_intents(settings.intents_path)),
+        intents=intents,
     )
 
 

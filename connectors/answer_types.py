@@ -13,7 +13,8 @@ ASKS = {
                        r"en que ano|in che anno|in welchem jahr|depuis quand|since when|a quelle date|what date)\b"),
     "amount": re.compile(r"\b(combien coute|how much|cuanto cuesta|quanto costa|wie viel kostet|wieviel kostet|"
                          r"quel prix|quel est le prix|what is the price|what does it cost|precio|prezzo|preis|"
-                         r"tarif|cout|cost|price)\b"),
+                         r"tarif|cout|cost|price|loyer moyen|prix moyen|average rent|average price|how expensive|"
+                         r"cuanto vale|kostet|kosten|wie hoch|wie teuer|frais|fees?)\b"),
     "count": re.compile(r"\b(combien|how many|cuantos|cuantas|quanti|quante|wie viele)\b"),
 }
 LOOKS = {

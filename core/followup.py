@@ -48,7 +48,8 @@ _ENTITY = re.compile(r"[A-ZÀ-Þ][\w’'-]*(?:\s+(?:de|du|des|d’|d'|la|le|of|t
 class Reading:
     """How a message is read: ``text`` is what is answered (the message itself, or it completed), ``reason``
     says why: ``new`` (nothing before it), ``standalone``, ``other place`` (the previous question about another
-    place), ``points back`` (the previous subject added), ``continues`` (joined to the previous question)."""
+    place), ``points back`` (the previous subject added), ``continues`` (joined to the previous question), ``same
+    place`` (a new need, asked about the place the conversation is about)."""
 
     text: str
     reason: str
@@ -82,8 +83,9 @@ class FollowUps:
         if not tokens or len(tokens) > MAX_WORDS:
             return Reading(text, "standalone", own_subject)
         folded = " ".join(tokens)
-        opens = any(folded == o or folded.startswith(o + " ") for o in OPENINGS)
         pointing = EXISTENTIAL.sub(" ", folded).split()
+        # "y" opens "y en a à Cassis ?" but not "Y a-t-il des espaces de coworking ?" (there is…)
+        opens = not EXISTENTIAL.match(folded) and any(folded == o or folded.startswith(o + " ") for o in OPENINGS)
         points_back = bool(set(pointing) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
                                                                POINTING_BACK_PHRASES)
         needs = self._intents.of(text)
@@ -94,20 +96,26 @@ class FollowUps:
             # "Et à Cassis ?" after "Où se baigner à Marseille ?": the same question, about Cassis (a named thing
             # that is not a place — "Et le Château d'If ?", or German's capitalised "Und im Winter?" — continues)
             return Reading(_swap(previous.text, before, own_subject), "other place", own_subject)
-        if points_back and before and not _names(own_subject, before):
+        if points_back and before and needs and not _names(own_subject, before):
             # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
-        if opens or (points_back and not before):
-            # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed
+        if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
+            # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
+            # it take?" (no need of its own) points back at the whole previous question, not only its place
             return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", own_subject or before)
         if not own and not own_subject and needs and before and len(tokens) <= SHORT:
             # "Where can I eat?" right after questions about Cassis: eating in Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
+        if (needs and EXISTENTIAL.search(folded) and not own_subject and before
+                and self._gazetteer.find(before) is not None):
+            # "Y a-t-il des espaces de coworking ?" after "Comment créer ma start-up à Marseille ?": asking whether
+            # something exists, without saying where, asks about the place the conversation is about
+            return Reading(f"{text.rstrip()} ({before})", "same place", before)
         return Reading(text, "standalone", own_subject)
 
     def _own_words(self, tokens: list[str], text: str) -> list[str]:
         """The message's words that are neither grammar, nor a need's words, nor place names."""
-        needed = set(words(self._intents.neighbours(text))) | set(words(" ".join(self._intents.of(text))))
+        needed = set(self._intents.vocabulary(text)) | set(words(" ".join(self._intents.of(text))))
         placed = {w for name, _ in self._gazetteer.named(text) for w in name.split()}
         return [t for t in tokens if t not in QUESTION_WORDS and t not in placed and len(t) > 1
                 and not any(t.startswith(n) for n in needed if len(n) >= 4) and t not in needed]
@@ -122,7 +130,9 @@ def _entities(text: str) -> list[str]:
         if len(name) < 2:
             continue
         first = fold(name.split()[0])
-        if match.start() == 0 and (first in QUESTION_WORDS or (len(name.split()) == 1 and first in _OPENERS)):
+        grammar = words(name.split()[0])  # "C'est", "Qu'y" are grammar words too
+        if match.start() == 0 and ((bool(grammar) and all(w in QUESTION_WORDS for w in grammar))
+                                   or (len(name.split()) == 1 and first in _OPENERS)):
             rest = name.split(None, 1)
             if len(rest) < 2:
                 continue

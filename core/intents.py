@@ -28,17 +28,19 @@ class Intents:
         folded = " ".join(fold(text).split())
         return tuple(name for name, pattern in self._patterns.items() if pattern.search(folded))
 
-    def neighbours(self, text: str) -> str:
-        """The words of every need ``text`` names, in every language, but those it already uses."""
-        folded = " ".join(fold(text).split())
-        said = set(folded.split())
+    def vocabulary(self, text: str) -> list[str]:
+        """The words of every need ``text`` names, in every language (accent-folded, each once)."""
         out: dict[str, None] = {}
         for name in self.of(text):
             for entry in self._groups[name]:
                 for word in entry.split():
-                    if word not in said:
-                        out.setdefault(word)
-        return " ".join(out)
+                    out.setdefault(word)
+        return list(out)
+
+    def neighbours(self, text: str) -> str:
+        """The words of every need ``text`` names, in every language, but those it already uses."""
+        said = set(fold(text).split())
+        return " ".join(word for word in self.vocabulary(text) if word not in said)
 
 
 def _pattern(entries: Sequence[str]) -> re.Pattern[str]:

@@ -5,14 +5,18 @@ Features: the reranker's features of the first hit (both retrievers' scores and 
 question's weight its best sentence and its best 25-word window cover, title and bigram coverage…), the
 first hit's score and its margin over the second, whether it is in the question's language, and whether the
 answer type the question asks for (a date for "when", an amount for "how much", a number for "how many")
-appears in its best sentence. A logistic model over them is trained by ``bench/train_confidence.py`` on
-questions whose gold passages are sometimes hidden, so that "nothing here answers it" is learned too; it is
-shipped in ``config/confidence.json`` and needs only numpy.
+appears in its best sentence; read with the territory's lexicon of needs (core.intents), in any language, how
+many of the needs the question names (swimming, rents, getting there…) the first passages name too, and whether
+the place it names is the first passage's; for a first passage in another language than the question, where
+words cannot match, its sentences' similarity and the needs count on their own. A logistic model over them is
+trained by ``bench/train_confidence.py`` on questions whose gold passages are sometimes hidden, so that "nothing
+here answers it" is learned too; it is shipped in ``config/confidence.json`` and needs only numpy.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from genius_loci.core.errors import ConfigError
+from genius_loci.core.intents import Intents
 from genius_loci.core.ports import Embedder
 from genius_loci.core.types import Hit, Query
 
@@ -30,7 +35,8 @@ from .linear import TermStatistics, question_idf, read_model
 
 NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "type_asked", "type_found",
          "log_terms", "top_sentence_cosine", "best_sentence_cosine", "sentence_over_passage", "located",
-         "missing_rare", "missing_rare_in_head", "missing_x_same_language")
+         "missing_rare", "missing_rare_in_head", "missing_x_same_language", "needs_asked", "needs_in_top",
+         "needs_in_head", "place_named", "place_in_top", "foreign_sentence_cosine", "foreign_needs_in_top")
 SENTENCE_HITS = 3  # the passages whose sentences are compared with the question (those an answer quotes)
 HEAD = 10  # hits whose features are computed together (z-scores are relative to them)
 
@@ -58,10 +64,10 @@ class ConfidenceWeights:
 class ConfidenceFeatures:
     """The feature row of a question's ranked hits (shared by the model and its training)."""
 
-    def __init__(self, stats: TermStatistics, embedder: Embedder) -> None:
+    def __init__(self, stats: TermStatistics, embedder: Embedder, intents: Intents | None = None) -> None:
         self._stats = stats
         self._embedder = embedder
-        self._analysis = AnalysisCache()
+        self._analysis = AnalysisCache(intents=intents)
 
     async def row(self, query: Query, hits: Sequence[Hit]) -> list[float] | None:
         if not hits:
@@ -86,9 +92,17 @@ class ConfidenceFeatures:
         missing = max((idf(t) for t in wanted if t not in top_words), default=0.0) / rarest
         missing_head = max((idf(t) for t in wanted if t not in head_words), default=0.0) / rarest
         same = float(first.passage.language == query.language)
+        asked = set(query.needs)
+        in_head = set().union(*(self._analysis.get(h.passage).needs for h in head[:SENTENCE_HITS]))
+        share = len(asked & self._analysis.get(first.passage).needs) / len(asked) if asked else 0.0
+        share_head = len(asked & in_head) / len(asked) if asked else 0.0
+        about = self._analysis.get(first.passage).folded
+        place_in_top = float(any(re.search(rf"\b{re.escape(name)}\b", about) for name in query.named))
         return [*top, first.score, margin, same, float(kind is not None), found, math.log(len(wanted) + 1),
                 top_sentence, best_sentence, top_sentence - first.scores.get("dense", top_sentence),
-                float(query.geo is not None and query.from_user), missing, missing_head, missing * same]
+                float(query.geo is not None and query.from_user), missing, missing_head, missing * same,
+                float(bool(asked)), share, share_head, float(bool(query.named)), place_in_top,
+                (1.0 - same) * best_sentence, (1.0 - same) * share]
 
     async def _sentence_cosines(self, query: Query, hits: Sequence[Hit]) -> tuple[float, float]:
         """The question's best cosine with a sentence of the first hit, and of any of ``hits``: a question
@@ -111,9 +125,10 @@ def _best_sentence(text: str, wanted: list[str], language: str) -> str:
 class LearnedConfidence:
     """``Calibrator`` of the core: the model's probability for a question's ranked hits."""
 
-    def __init__(self, weights: ConfidenceWeights, stats: TermStatistics, embedder: Embedder) -> None:
+    def __init__(self, weights: ConfidenceWeights, stats: TermStatistics, embedder: Embedder,
+                 intents: Intents | None = None) -> None:
         self._weights = weights
-        self._features = ConfidenceFeatures(stats, embedder)
+        self._features = ConfidenceFeatures(stats, embedder, intents)
 
     async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
         row = await self._features.row(query, hits)

@@ -1,16 +1,20 @@
-"""Features of a (question, passage) pair for the learned reranker, from both retrievers' scores
-and from where the question's words fall in the passage."""
+"""Features of a (question, passage) pair for the learned reranker, from both retrievers' scores, from where
+the question's words fall in the passage, and from what the passage is about: the needs it names (core.intents,
+in any language) and the territory's places the question names."""
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from genius_loci.core.intents import Intents
 from genius_loci.core.retrieval.fusion import mean_and_spread
+from genius_loci.core.text import fold
 from genius_loci.core.types import Hit, Passage, Query
 
 from ..analysis import sentences, terms
@@ -18,7 +22,8 @@ from ..analysis import sentences, terms
 BASE = ("z_bm25", "z_dense", "cosine", "inv_rank_bm25", "inv_rank_dense", "bm25_ratio", "idf_coverage",
         "title_coverage", "bigram_coverage", "log_length", "in_both", "best_sentence_coverage", "window_coverage")
 NAMES = (*BASE, "sentence_x_dense", "window_x_dense", "bm25_x_dense", "coverage_x_dense", "coverage_x_bm25",
-         "z_bm25_sq", "z_dense_sq", "coverage_sq", "min_z", "max_z")
+         "z_bm25_sq", "z_dense_sq", "coverage_sq", "min_z", "max_z", "needs_share", "needs_in_title", "place_in",
+         "place_in_title")
 WINDOW = 25  # words
 
 Idf = Callable[[str], float]
@@ -38,12 +43,17 @@ class Analysed:
     title: frozenset[str]
     sentences: tuple[frozenset[str], ...]
     pairs: frozenset[tuple[str, str]]
+    needs: frozenset[str]  # what the passage is about (core.intents), read in its title and text
+    title_needs: frozenset[str]
+    folded: str  # title and text accent-folded, where place names are looked for
+    folded_title: str
 
 
 class AnalysisCache:
     """The analysed form of passages, kept between questions (a passage is analysed once)."""
 
-    def __init__(self, size: int = 200_000) -> None:
+    def __init__(self, size: int = 200_000, intents: Intents | None = None) -> None:
+        self._intents = intents or Intents({})
         self._size = size
         self._items: OrderedDict[str, Analysed] = OrderedDict()
         self._lock = threading.Lock()  # filled from the search thread and read from the event loop
@@ -58,9 +68,12 @@ class AnalysisCache:
         # a sentence boundary never falls inside a word: the passage's words are its sentences' words
         per_sentence = [terms(s, passage.language) for s in sentences(passage.text)]
         words = [w for sentence in per_sentence for w in sentence]
+        folded_title = " ".join(fold(passage.title).split())
+        folded = f"{folded_title} {' '.join(fold(passage.text).split())}"
         item = Analysed(words, frozenset(words), frozenset(terms(passage.title, passage.language)),
                         tuple(frozenset(sentence) for sentence in per_sentence),
-                        frozenset(itertools.pairwise(words)))
+                        frozenset(itertools.pairwise(words)), frozenset(self._intents.of(folded)),
+                        frozenset(self._intents.of(folded_title)), folded, folded_title)
         with self._lock:
             self._items[key] = item
             if len(self._items) > self._size:
@@ -80,6 +93,8 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
     wanted = list(dict.fromkeys(terms(query.text, query.language)))
     mass = sum(idf(t) for t in wanted) or 1.0
     pairs = set(itertools.pairwise(wanted))
+    asked = set(query.needs)
+    places = [re.compile(rf"\b{re.escape(name)}\b") for name in query.named]
     rows = []
     for hit in hits:
         pid = hit.passage.id
@@ -98,7 +113,11 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
             best_sentence, _window(words, wanted, idf, mass),
         ]
         rows.append([*base, best_sentence * row_d, base[12] * row_d, row_b * row_d, coverage * row_d,
-                     coverage * row_b, row_b**2, row_d**2, coverage**2, min(row_b, row_d), max(row_b, row_d)])
+                     coverage * row_b, row_b**2, row_d**2, coverage**2, min(row_b, row_d), max(row_b, row_d),
+                     len(asked & a.needs) / len(asked) if asked else 0.0,
+                     len(asked & a.title_needs) / len(asked) if asked else 0.0,
+                     float(any(p.search(a.folded) for p in places)),
+                     float(any(p.search(a.folded_title) for p in places))])
     return rows
 
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from genius_loci.core.errors import ConfigError
+from genius_loci.core.intents import Intents
 from genius_loci.core.types import Hit, Query
 
 from ..analysis import terms
@@ -77,11 +78,12 @@ class LinearReranker:
     the question's language (a German question over French pages) the fused order is kept.
     """
 
-    def __init__(self, model: LinearModel, stats: TermStatistics, *, depth: int = 50) -> None:
+    def __init__(self, model: LinearModel, stats: TermStatistics, *, depth: int = 50,
+                 intents: Intents | None = None) -> None:
         self._model = model
         self._stats = stats
         self.depth = depth
-        self._analysis = AnalysisCache()
+        self._analysis = AnalysisCache(intents=intents)
 
     def prepare(self, query: Query, hits: Sequence[Hit]) -> None:
         """Reads the keyword search's passages ahead, while the question is being embedded."""

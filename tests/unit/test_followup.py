@@ -53,11 +53,16 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     ("Is there a monthly pass for the metro?", "Does my employer pay for it?", "continues",
      "Is there a monthly pass for the metro — Does my employer pay for it?"),
     ("Que faire à Cassis ?", "Where can I eat?", "points back", "Where can I eat? (Cassis)"),
+    ("Comment créer ma start-up à Marseille ?", "Y a-t-il des espaces de coworking ?", "same place",
+     "Y a-t-il des espaces de coworking ? (Marseille)"),
+    ("How do I get from Marseille airport to the Old Port?", "How long does it take?", "continues",
+     "How do I get from Marseille airport to the Old Port — How long does it take?"),
     # standing on their own: nothing carried over
     ("Que faire à Cassis ?", "Where can I eat calissons?", "standalone", None),
     ("Que faire à Cassis ?", "Is there a wine bar in Aix?", "standalone", None),
     ("Que faire à Cassis ?", "Qu'y a-t-il à voir à La Ciotat ?", "standalone", None),
     ("Que faire à Cassis ?", "Mucem ?", "standalone", None),
+    ("Quel est le prix d'un loyer à Paris ?", "Y a-t-il des espaces de coworking ?", "standalone", None),
     ("Que faire à Cassis ?", "How do I enrol my children in a school when we move to Marseille next year?",
      "standalone", None),
 ])
@@ -66,6 +71,15 @@ def test_follow_ups_and_new_topics(previous: str, text: str, reason: str, comple
     got = FOLLOW.read(text, before)
     assert got.reason == reason
     assert got.text == (completed if completed is not None else text)
+
+
+def test_grammar_words_with_an_apostrophe_are_not_the_subject() -> None:
+    first = FOLLOW.read("Qu'y a-t-il à voir à La Ciotat ?", None)
+    second = FOLLOW.read("C'est là que la pétanque a été inventée ?", first)
+    assert (second.reason, second.subject) == ("continues", "La Ciotat")
+    third = FOLLOW.read("What about Aubagne?", second)
+    assert (third.reason, third.text) == ("other place",
+                                          "Qu'y a-t-il à voir à Aubagne — C'est là que la pétanque a été inventée ?")
 
 
 def test_a_first_message_is_new() -> None:

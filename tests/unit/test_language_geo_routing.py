@@ -105,3 +105,9 @@ class _UnsureDetector:
 ])
 def test_clear_grammar_words_beat_the_conversations_language(text: str, expected: str) -> None:
     assert choose_language(text, _UnsureDetector(), SUPPORTED, "de", "fr").language == expected
+
+
+def test_a_french_question_with_an_english_looking_word_stays_french() -> None:
+    # "car" (a coach in French) and no English grammar word, after English questions
+    assert choose_language("Comment aller d'Aix à Marseille en car ?", _UnsureDetector(), SUPPORTED, "de",
+                           "en").language == "fr"

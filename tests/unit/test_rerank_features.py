@@ -1,0 +1,82 @@
+"""The reranker's reading of what a passage is about: the needs it names in any language, the place asked about."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from genius_loci.connectors.answer_types import asked_type, has_type
+from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
+from genius_loci.connectors.rerank.confidence import ConfidenceWeights
+from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
+from genius_loci.connectors.rerank.linear import LinearModel
+from genius_loci.core.errors import ConfigError
+from genius_loci.core.intents import Intents
+from genius_loci.core.types import Hit, Passage, Query
+
+ROOT = Path(__file__).resolve().parents[2]
+INTENTS = Intents({"swim": ["baign", "plage", "swim", "beach", "strand"], "eat": ["manger", "restaurant", "eat"]})
+
+
+def passage(pid: str, title: str, text: str, language: str = "fr") -> Passage:
+    return Passage(pid, pid, title, text, f"https://example.org/{pid}", language)
+
+
+def column(rows: list[list[float]], name: str) -> list[float]:
+    return [row[NAMES.index(name)] for row in rows]
+
+
+def test_a_page_about_the_need_asked_in_another_language_and_the_place_asked_about_is_seen() -> None:
+    beaches = passage("beaches", "Les plages du Prado", "À Marseille, la plage du Prado est surveillée l'été.")
+    safety = passage("safety", "Sécurité", "Baignez-vous sur les plages surveillées, à Cassis comme ailleurs.")
+    food = passage("food", "Où manger à Marseille", "Les restaurants du Vieux-Port servent la bouillabaisse.")
+    hits = [Hit(p, 1.0 - n / 10, {"bm25": 5.0 - n, "dense": 0.8}, {"bm25": n + 1, "dense": n + 1})
+            for n, p in enumerate((safety, beaches, food))]
+    query = Query("Wo kann man in Marseille am Strand baden?", "de", named=("marseille",), needs=("swim",))
+    rows = features(query, hits, lambda term: 1.0, AnalysisCache(intents=INTENTS))
+    assert len(rows[0]) == len(NAMES)
+    assert column(rows, "needs_share") == [1.0, 1.0, 0.0]
+    assert column(rows, "needs_in_title") == [0.0, 1.0, 0.0]  # only "Les plages du Prado" is about it
+    assert column(rows, "place_in") == [0.0, 1.0, 1.0]
+    assert column(rows, "place_in_title") == [0.0, 0.0, 1.0]
+
+
+def test_a_question_naming_no_need_and_no_place_reads_nothing_there() -> None:
+    hits = [Hit(passage("p", "Le Mucem", "Le Mucem a ouvert en 2013."), 1.0, {"bm25": 3.0}, {"bm25": 1})]
+    rows = features(Query("Quand le Mucem a-t-il ouvert ?", "fr"), hits, lambda term: 1.0,
+                    AnalysisCache(intents=INTENTS))
+    assert [column(rows, n)[0] for n in ("needs_share", "needs_in_title", "place_in", "place_in_title")] == [0.0] * 4
+
+
+def test_the_shipped_models_are_trained_on_these_features() -> None:
+    reranker = LinearModel.load(ROOT / "config" / "reranker.json")
+    assert reranker.weights.shape == (len(NAMES),)
+    confidence = ConfidenceWeights.load(ROOT / "config" / "confidence.json")
+    assert confidence.weights.shape == (len(CONFIDENCE_NAMES),)
+    assert 0.0 < confidence.probability(list(confidence.mean)) < 1.0
+    assert np.all(np.isfinite(reranker.score([list(reranker.mean)])))
+
+
+def test_a_model_trained_on_other_features_says_how_to_fix_it(tmp_path: Path) -> None:
+    old = tmp_path / "reranker.json"
+    old.write_text('{"features": ["z_bm25"], "weights": [1.0], "mean": [0.0], "scale": [1.0]}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="train it again"):
+        LinearModel.load(old)
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Combien coûte l'entrée du Mucem ?", "amount"),
+    ("Quel est le loyer moyen d'un bureau à la Joliette ?", "amount"),
+    ("Was kostet ein Zimmer im Studentenwohnheim?", "amount"),
+    ("Wie hoch ist die Gewerbesteuer in Marseille?", "amount"),
+    ("How many students at Aix-Marseille University?", "count"),
+    ("Depuis quand le vin de Cassis est-il une AOC ?", "date"),
+    ("Where can I swim?", None),
+])
+def test_the_answer_type_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert asked_type(question) == kind
+
+
+def test_a_sentence_holds_an_amount_or_not() -> None:
+    assert has_type("L'entrée coûte 11 € en plein tarif.", "amount")
+    assert not has_type("Le musée est ouvert tous les jours sauf le mardi.", "amount")
