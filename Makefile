@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python -m bench.feedback
 	$(BIN)/python -m bench.weaviate_parity
 	$(BIN)/python -m bench.dense_variants
+	$(BIN)/python -m bench.dense_sentences
 	$(BIN)/python -m bench.channels
 
 clean:

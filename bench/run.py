@@ -20,7 +20,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from genius_loci.bots.bootstrap import Runtime, build_runtime
+from genius_loci.bots.bootstrap import Runtime, build_runtime, build_sentences
 from genius_loci.bots.evaluate import evaluate_retrieval, load_beir
 from genius_loci.config.settings import load_settings
 from genius_loci.core.metrics import quantile
@@ -58,7 +58,8 @@ async def main(rounds: int, piaf_limit: int | None) -> dict[str, Any]:
             voice = runtime.territory.voice
             result["piaf_dev_retrieval"] = await evaluate_retrieval(
                 data, embedder=runtime.embedder, detector=runtime.detector, languages=voice.languages,
-                default_language=voice.default_language, limit=piaf_limit)
+                default_language=voice.default_language, limit=piaf_limit,
+                sentences=build_sentences(runtime.settings, runtime.embedder))
         return result
     finally:
         await runtime.aclose()

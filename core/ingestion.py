@@ -13,7 +13,7 @@ import numpy as np
 
 from .dedupe import drop_near_duplicates
 from .errors import LociError
-from .ports import Chunker, Embedder, Fetched, IndexWriter, ProgressCallback, SourceFetcher, Store
+from .ports import Chunker, Embedder, Fetched, IndexWriter, ProgressCallback, SentenceScorer, SourceFetcher, Store
 from .types import Document, Passage, SourceSpec, Vector
 
 EMBED_BATCH = 64
@@ -57,7 +57,8 @@ class Ingestor:
 
     def __init__(self, *, fetchers: Mapping[str, SourceFetcher], chunker: Chunker, embedder: Embedder,
                  writer: IndexWriter, source_concurrency: int = SOURCE_CONCURRENCY,
-                 embed_batch: int = EMBED_BATCH) -> None:
+                 embed_batch: int = EMBED_BATCH, sentences: SentenceScorer | None = None) -> None:
+        self._sentences = sentences
         self._fetchers = fetchers
         self._chunker = chunker
         self._embedder = embedder
@@ -124,6 +125,14 @@ class Ingestor:
             except LociError as exc:
                 return str(exc)
 
+    async def _embed(self, batch: list[Passage]) -> Vector:
+        """The passages' vectors; their sentences are embedded too when dense search scores sentences (kept by
+        the embedder's cache for the questions to come)."""
+        vectors = await self._embedder.embed([_embedding_text(p) for p in batch], role="passage")
+        if self._sentences is not None:
+            await self._sentences.warm(batch)
+        return vectors
+
     async def _index(self, chunked: list[tuple[Document, list[Passage]]], progress: ProgressCallback | None) -> None:
         """Embeds in large batches across documents, then writes each document whole."""
         total = sum(len(ps) for _, ps in chunked)
@@ -137,7 +146,7 @@ class Ingestor:
             pending.append((doc, passages))
             batch.extend(passages)
             if len(batch) >= self._embed_batch:
-                vectors.append(await self._embedder.embed([_embedding_text(p) for p in batch], role="passage"))
+                vectors.append(await self._embed(batch))
                 done += len(batch)
                 batch = []
                 if progress:
@@ -145,7 +154,7 @@ class Ingestor:
                 await self._write(pending, np.vstack(vectors))
                 pending, vectors = [], []
         if batch:
-            vectors.append(await self._embedder.embed([_embedding_text(p) for p in batch], role="passage"))
+            vectors.append(await self._embed(batch))
             done += len(batch)
             if progress:
                 progress(done, total)

@@ -78,6 +78,18 @@ class Reranker(Protocol):
         """Work that can be done on early candidates (called in a thread while the question is embedded)."""
 
 
+class SentenceScorer(Protocol):
+    """A question's best cosine with one sentence of each passage: a question is usually answered by one sentence,
+    which the whole passage's vector dilutes (most of all across languages)."""
+
+    async def best(self, vector: Vector, passages: Sequence[Passage]) -> list[float]: ...
+
+    async def warm(self, passages: Sequence[Passage]) -> int:
+        """Embeds the passages' sentences ahead (at ingestion), so that questions find them ready; returns how
+        many sentences there were."""
+        ...
+
+
 class Calibrator(Protocol):
     """How likely the best hits of a question hold its answer (0-1): below the threshold, the assistant
     abstains."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..curated import CuratedBoard
-from ..ports import Embedder, Index, Reranker
+from ..ports import Embedder, Index, Reranker, SentenceScorer
 from ..text import fold, has_words
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
 from ..votes import VoteBoard
@@ -53,8 +53,10 @@ class HybridRetriever:
 
     def __init__(self, index: Index, embedder: Embedder, *, weights: RetrievalWeights = RetrievalWeights(),
                  candidates: int = 25, reranker: Reranker | None = None, per_page: int = PER_PAGE,
-                 votes: VoteBoard | None = None, curated: CuratedBoard | None = None) -> None:
+                 votes: VoteBoard | None = None, curated: CuratedBoard | None = None,
+                 sentences: SentenceScorer | None = None) -> None:
         self.votes = votes
+        self._sentences = sentences
         self.curated = curated
         self._index = index
         self._per_page = per_page
@@ -99,7 +101,17 @@ class HybridRetriever:
         return same, across
 
     async def dense(self, vector: Vector, k: int, filters: Filters = Filters()) -> list[Hit]:
-        return await self._index.search(SearchRequest("dense", k, vector=vector, filters=filters))
+        """The passages nearest the question's vector; with sentence scoring, each scored by the better of its
+        whole vector and its best sentence's (the passage's own cosine kept as ``passage_dense``)."""
+        hits = await self._index.search(SearchRequest("dense", k, vector=vector, filters=filters))
+        if self._sentences is None or not hits:
+            return hits
+        best = await self._sentences.best(vector, [h.passage for h in hits])
+        scored = [replace(h, score=max(h.score, b), scores={**h.scores, "dense": max(h.score, b),
+                                                             "passage_dense": h.score})
+                  for h, b in zip(hits, best, strict=True)]
+        scored.sort(key=lambda h: -h.score)
+        return scored
 
     def fuse(self, query: Query, bm25: list[Hit], dense: list[Hit], across: Sequence[Hit] = ()) -> list[Hit]:
         """Every candidate of the lists, best first."""

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
+from genius_loci.connectors.embeddings.sentences import SentenceVectors
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.sources.files import FileFetcher
 from genius_loci.core.errors import SourceError
@@ -65,6 +66,25 @@ async def test_unchanged_content_is_not_reembedded_and_vanished_content_removed(
     b_unlisted = await ingestor.run([_spec("a")], registry={"a"})  # b is no longer in the registry
     assert b_unlisted.removed == 1
     assert set(await index.fingerprints()) == {"a"}
+
+
+async def test_sentences_are_embedded_with_their_passage_and_only_when_it_changed(tmp_path: Path) -> None:
+    inner = HashEmbedder()
+    embedder = CachedEmbedder(inner, tmp_path / "cache.sqlite")
+    index = EmbeddedIndex(":memory:", embedder_name=inner.name, dim=inner.dim)
+    fetcher = DictFetcher()
+    ingestor = Ingestor(fetchers={"dict": fetcher}, chunker=SectionChunker(), embedder=embedder, writer=index,
+                        sentences=SentenceVectors(embedder))
+    fetcher.docs = {"a": [_doc("a", "The port is old. Ferries leave at dawn. Fish is sold on the quay.")],
+                    "b": [_doc("b", "One sentence about beaches.")]}
+    await ingestor.run([_spec("a"), _spec("b")])
+    assert inner.calls == 2 + 3  # two passages, and the three sentences of the first
+    await ingestor.run([_spec("a"), _spec("b")])
+    assert inner.calls == 5
+    fetcher.docs["a"] = [_doc("a", "The port is old. Ferries leave at noon now. Fish is sold on the quay.")]
+    await ingestor.run([_spec("a"), _spec("b")])
+    assert inner.calls == 5 + 1 + 1  # the changed passage, and its one changed sentence (the cache has the others)
+    embedder.close()
 
 
 async def test_unknown_kind_and_missing_file_are_reported_per_source(tmp_path: Path) -> None:
