@@ -7,10 +7,9 @@ first hit's score and its margin over the second, whether it is in the question'
 answer type the question asks for (a date for "when", an amount for "how much", a number for "how many")
 appears in its best sentence; read with the territory's lexicon of needs (core.intents), in any language, how
 many of the needs the question names (swimming, rents, getting there…) the first passages name too, and whether
-the place it names is the first passage's; for a first passage in another language than the question, where
-words cannot match, its sentences' similarity and the needs count on their own. A logistic model over them is
-trained by ``bench/train_confidence.py`` on questions whose gold passages are sometimes hidden, so that "nothing
-here answers it" is learned too; it is shipped in ``config/confidence.json`` and needs only numpy.
+the place it names is the first passage's. A logistic model over them is trained by
+``bench/train_confidence.py`` on questions whose gold passages are sometimes hidden, so that "nothing here answers
+it" is learned too; it is shipped in ``config/confidence.json`` and needs only numpy.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from .linear import TermStatistics, question_idf, read_model
 NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "type_asked", "type_found",
          "log_terms", "top_sentence_cosine", "best_sentence_cosine", "sentence_over_passage", "located",
          "missing_rare", "missing_rare_in_head", "missing_x_same_language", "needs_asked", "needs_in_top",
-         "needs_in_head", "place_named", "place_in_top", "foreign_sentence_cosine", "foreign_needs_in_top")
+         "needs_in_head", "place_named", "place_in_top")
 SENTENCE_HITS = 3  # the passages whose sentences are compared with the question (those an answer quotes)
 HEAD = 10  # hits whose features are computed together (z-scores are relative to them)
 
@@ -101,8 +100,7 @@ class ConfidenceFeatures:
         return [*top, first.score, margin, same, float(kind is not None), found, math.log(len(wanted) + 1),
                 top_sentence, best_sentence, top_sentence - first.scores.get("dense", top_sentence),
                 float(query.geo is not None and query.from_user), missing, missing_head, missing * same,
-                float(bool(asked)), share, share_head, float(bool(query.named)), place_in_top,
-                (1.0 - same) * best_sentence, (1.0 - same) * share]
+                float(bool(asked)), share, share_head, float(bool(query.named)), place_in_top]
 
     async def _sentence_cosines(self, query: Query, hits: Sequence[Hit]) -> tuple[float, float]:
         """The question's best cosine with a sentence of the first hit, and of any of ``hits``: a question
