@@ -24,7 +24,8 @@ KEEP = 20_000  # passages whose sentence vectors stay in memory
 
 
 def sentences_of(passage: Passage) -> list[str]:
-    """What is embedded for a passage's sentences (the passage whole when it has one sentence or none)."""
+    """What is embedded for a passage's sentences: none when it has one sentence or none (its passage vector
+    says it all)."""
     found = sentences(passage.text)
     return found if len(found) > 1 else []
 

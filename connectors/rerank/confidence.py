@@ -15,7 +15,6 @@ it" is learned too; it is shipped in ``config/confidence.json`` and needs only n
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from genius_loci.core.types import Hit, Query
 from ..analysis import sentences, terms
 from ..answer_types import asked_type, has_type
 from .features import BASE, AnalysisCache, features
+from .features import NAMES as RERANK_NAMES
 from .linear import TermStatistics, question_idf, read_model
 
 NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "type_asked", "type_found",
@@ -75,7 +75,8 @@ class ConfidenceFeatures:
         wanted, idf = question_idf(query, self._stats)
         n = max(1, self._stats.count())
 
-        top = features(query, head, idf, self._analysis)[0][: len(BASE)]
+        first_row = features(query, head, idf, self._analysis)[0]
+        top = first_row[: len(BASE)]
         first = head[0]
         margin = first.score - head[1].score if len(head) > 1 else 1.0
         kind = asked_type(query.text)
@@ -93,10 +94,9 @@ class ConfidenceFeatures:
         same = float(first.passage.language == query.language)
         asked = set(query.needs)
         in_head = set().union(*(self._analysis.get(h.passage).needs for h in head[:SENTENCE_HITS]))
-        share = len(asked & self._analysis.get(first.passage).needs) / len(asked) if asked else 0.0
         share_head = len(asked & in_head) / len(asked) if asked else 0.0
-        about = self._analysis.get(first.passage).folded
-        place_in_top = float(any(re.search(rf"\b{re.escape(name)}\b", about) for name in query.named))
+        # the first hit's needs and place, as the reranker read them
+        share, place_in_top = first_row[RERANK_NAMES.index("needs_share")], first_row[RERANK_NAMES.index("place_in")]
         return [*top, first.score, margin, same, float(kind is not None), found, math.log(len(wanted) + 1),
                 top_sentence, best_sentence, top_sentence - first.scores.get("dense", top_sentence),
                 float(query.geo is not None and query.from_user), missing, missing_head, missing * same,
