@@ -22,6 +22,7 @@ from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.index.weaviate_index import WeaviateIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
 from genius_loci.connectors.llm.local_model import LocalModelServer, model_path
+from genius_loci.connectors.llm.translator import OpenAICompatibleTranslator
 from genius_loci.connectors.rerank.confidence import ConfidenceWeights, LearnedConfidence
 from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.connectors.sources.cache import FetchCache
@@ -51,6 +52,7 @@ from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
 from genius_loci.core.streaming import DeltaHub
 from genius_loci.core.teaching import Teaching
+from genius_loci.core.translation import Translations
 from genius_loci.core.types import Partner, SourceSpec
 from genius_loci.core.votes import VoteBoard
 from genius_loci.core.worker import InboxWorker, OutboxDispatcher
@@ -80,6 +82,7 @@ class Runtime:
     fetch_cache: FetchCache
     local_model: LocalModelServer | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    llm_client: AsyncOpenAI | None = None
 
     async def warm_up(self) -> None:
         """Loads the language models and the embedding model before the first message, in parallel."""
@@ -105,6 +108,8 @@ class Runtime:
                           self.assistant.language_of, self.assistant.needs_of)
 
     async def aclose(self) -> None:
+        if self.llm_client is not None:
+            await self.llm_client.close()
         if self.local_model is not None:
             self.local_model.stop()
         await self.http.aclose()
@@ -175,10 +180,11 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
 
 def build_runtime(settings: Settings, *, sources_file: Path | None = None,
                   with_llm: bool | None = None) -> Runtime:
-    """``with_llm`` (default: the configured answerer is ``llm``) starts the local model when
-    ``LOCI_LLM_LOCAL`` is set; commands that never answer (ingest, sources) leave it off."""
+    """``with_llm`` (default: the configured answerer is ``llm``, or translation is on) starts the local model
+    when ``LOCI_LLM_LOCAL`` is set; commands that never answer (ingest, sources) leave it off."""
     local_model = None
-    if settings.llm_local and (settings.answerer == "llm" if with_llm is None else with_llm):
+    wanted = settings.answerer == "llm" or settings.translate
+    if settings.llm_local and (wanted if with_llm is None else with_llm):
         local_model = LocalModelServer(model_path(settings.data_dir))
         base_url = local_model.start()
         settings = settings.model_copy(update={"llm_base_url": base_url, "llm_model": settings.llm_model or "local"})
@@ -191,7 +197,8 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
     voice = territory.voice
     detector = LinguaDetector(voice.languages)
     metrics = Metrics()
-    assistant = build_assistant(settings, territory, partners, index, embedder, detector, metrics)
+    client = build_llm_client(settings)
+    assistant = build_assistant(settings, territory, partners, index, embedder, detector, metrics, client=client)
     http = HttpClient(FetchPolicy(per_host=settings.fetch_per_host, min_interval=settings.fetch_interval_seconds,
                                   timeout=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes))
     fetch_cache = FetchCache(settings.fetch_cache_path)
@@ -199,7 +206,7 @@ def build_runtime(settings: Settings, *, sources_file: Path | None = None,
     ingestor = Ingestor(fetchers=build_fetchers(http, fetch_cache, detector, voice.default_language),
                         chunker=chunker, embedder=embedder, writer=index, sentences=build_sentences(settings, embedder))
     return Runtime(settings, territory, partners, sources, embedder, index, ingestor, assistant, detector, chunker,
-                   http, fetch_cache, local_model, metrics)
+                   http, fetch_cache, local_model, metrics, client)
 
 
 def build_index(settings: Settings, embedder_name: str) -> EmbeddedIndex | WeaviateIndex:
@@ -218,9 +225,9 @@ def build_index(settings: Settings, embedder_name: str) -> EmbeddedIndex | Weavi
 def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...],
                     index: EmbeddedIndex | WeaviateIndex,
                     embedder: CachedEmbedder, detector: LanguageDetector, metrics: Metrics | None = None, *,
-                    learning: bool = True) -> Assistant:
+                    learning: bool = True, client: AsyncOpenAI | None = None) -> Assistant:
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's: ``learning`` False leaves out
-    what people's votes and partners' lessons taught)."""
+    what people's votes and partners' lessons taught); ``client``: the configured model's (default: a new one)."""
     intents = Intents(load_intents(settings.intents_path))
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index, intents=intents)
                 if settings.reranker == "linear" else None)
@@ -228,11 +235,14 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
                                                 intents)
                               if settings.confidence == "learned" else ConfidenceModel())
     voice = territory.voice
+    client = client or build_llm_client(settings)
+    translations = build_translations(settings, client, metrics)
     return Assistant(
         retriever=HybridRetriever(index, embedder, reranker=reranker, votes=VoteBoard() if learning else None,
                                   curated=CuratedBoard() if learning else None,
-                                  sentences=build_sentences(settings, embedder)),
-        answerer=build_answerer(settings, territory, embedder, metrics),
+                                  sentences=build_sentences(settings, embedder), translations=translations,
+                                  main_language=voice.default_language),
+        answerer=build_answerer(settings, territory, embedder, metrics, client=client, translations=translations),
         detector=detector,
         router=Router(partners, territory.agency),
         gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside),
@@ -250,18 +260,34 @@ def build_sentences(settings: Settings, embedder: CachedEmbedder) -> SentenceVec
     return SentenceVectors(embedder) if settings.dense_sentences else None
 
 
+def build_llm_client(settings: Settings) -> AsyncOpenAI | None:
+    """The client of the configured OpenAI-compatible model, or None when there is none."""
+    if not settings.llm_base_url or not settings.llm_model:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    return AsyncOpenAI(base_url=settings.llm_base_url, api_key=key, timeout=settings.llm_timeout_seconds,
+                       max_retries=settings.llm_max_retries)
+
+
+def build_translations(settings: Settings, client: AsyncOpenAI | None,
+                       metrics: Metrics | None = None) -> Translations | None:
+    """Translation by the configured model (``LOCI_TRANSLATE``, on by default when there is one), or None."""
+    if client is None or not settings.translate or not settings.llm_model:
+        return None
+    return Translations(OpenAICompatibleTranslator(client, settings.llm_model),
+                        budget_seconds=settings.translate_timeout_seconds, metrics=metrics)
+
+
 def build_answerer(settings: Settings, territory: Territory, embedder: CachedEmbedder,
-                   metrics: Metrics | None = None) -> Answerer:
+                   metrics: Metrics | None = None, *, client: AsyncOpenAI | None = None,
+                   translations: Translations | None = None) -> Answerer:
     """The extractive answerer, or an OpenAI-compatible model that falls back on it."""
-    extractive = ExtractiveAnswerer(territory.voice, embedder)
+    extractive = ExtractiveAnswerer(territory.voice, embedder, translations=translations)
     if settings.answerer == "extractive":
         return extractive
-    if not settings.llm_base_url or not settings.llm_model:
+    if client is None or not settings.llm_model:
         raise ConfigError("LOCI_ANSWERER=llm needs LOCI_LLM_BASE_URL and LOCI_LLM_MODEL "
                           "(any OpenAI-compatible endpoint, e.g. http://127.0.0.1:8081/v1 and the model name)")
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
-    client = AsyncOpenAI(base_url=settings.llm_base_url, api_key=key, timeout=settings.llm_timeout_seconds,
-                         max_retries=settings.llm_max_retries)
     llm = OpenAICompatibleAnswerer(client, settings.llm_model, load_prompt(settings.prompt_path),
                                    {"territory": territory.name, "agency": territory.agency.name},
                                    max_tokens=settings.llm_max_tokens)

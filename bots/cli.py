@@ -401,7 +401,8 @@ async def _eval_answers(runtime: Runtime, args: argparse.Namespace) -> int:
 
     def factory(name: str) -> Callable[[EmbeddedIndex], Assistant]:
         settings = rt.settings.model_copy(update={"answerer": name})
-        return lambda index: build_assistant(settings, rt.territory, rt.partners, index, rt.embedder, rt.detector)
+        return lambda index: build_assistant(settings, rt.territory, rt.partners, index, rt.embedder, rt.detector,
+                                             client=rt.llm_client)
 
     with console.progress_bar("embedding corpus (cached)") as advance:
         result = await evaluate_answers(
@@ -484,9 +485,9 @@ async def _run(args: argparse.Namespace) -> int:
         return await _models_install(settings)
     if args.command == "ingest" and args.rebuild and settings.index_path.exists():
         settings.index_path.unlink()
-    wants_llm = (settings.answerer == "llm" and args.command == "ask") or (
+    wants_llm = ((settings.answerer == "llm" or settings.translate) and args.command == "ask") or (
         args.command == "eval" and args.target == "answers"
-        and "llm" in (args.answerers or settings.answerer).split(","))
+        and ("llm" in (args.answerers or settings.answerer).split(",") or settings.translate))
     runtime = build_runtime(settings, sources_file=getattr(args, "sources", None), with_llm=wants_llm)
     try:
         if args.command == "ingest":

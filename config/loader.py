@@ -19,8 +19,8 @@ from genius_loci.core.voice import Voice
 from .settings import describe_validation_error
 
 VOICE_KEYS = (
-    "intro", "intro_other_language", "more", "dont_know", "empty", "too_long", "no_words", "forgotten", "outside",
-    "distance", "abusive", "medical", "legal", "off_topic",
+    "intro", "intro_other_language", "intro_translated", "more", "dont_know", "empty", "too_long", "no_words",
+    "forgotten", "outside", "distance", "abusive", "medical", "legal", "off_topic",
     # messaging channels
     "welcome", "help", "audience_tourist", "audience_investor", "audience_resident", "audience_student",
     "audience_set", "language_set", "language_choices", "share_location", "need_location", "nearby_query", "nearby",

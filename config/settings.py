@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(400, ge=16, le=4096)
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of rate-limited or failed calls, with backoff.")
     llm_local: bool = Field(False, description="Serve the bundled local model (loci models install) on loopback.")
+    translate: bool = Field(True, description="With a language model configured: a question in another language "
+                            "is also searched translated into the main language, and quotes from another language "
+                            "are given translated.")
+    translate_timeout_seconds: float = Field(4.0, gt=0, description="Beyond it the original stands.")
     index: Literal["embedded", "weaviate"] = Field("embedded", description="Where passages and vectors live.")
     weaviate_url: str | None = Field(None, pattern=r"^https?://", description="Weaviate's REST URL.")
     weaviate_grpc_port: int = Field(50051, ge=1, le=65535)

@@ -16,6 +16,8 @@ DESCRIPTIONS = {
     "loci_answers_total": ("counter", "Answers given, by channel, status and the answerer that wrote them"),
     "loci_answer_fallbacks_total": ("counter", "Answers the language model did not write, by reason "
                                                "(timeout, provider, uncited); the extractive answer was given"),
+    "loci_translations_total": ("counter", "Translations asked of the language model, by purpose (question, "
+                                           "quote) and outcome (ok, provider, timeout, unfaithful)"),
     "loci_answer_seconds": ("summary", "Time from taking a message to having its answer"),
     "loci_queue_items": ("gauge", "Items in a queue, by queue and state"),
 }

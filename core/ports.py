@@ -90,6 +90,15 @@ class SentenceScorer(Protocol):
         ...
 
 
+class Translator(Protocol):
+    """Translates a short text between two of the territory's languages (ISO 639-1), names, numbers and dates
+    kept; raises ``ProviderError`` when it cannot."""
+
+    name: str
+
+    async def translate(self, text: str, *, source: str, target: str) -> str: ...
+
+
 class Calibrator(Protocol):
     """How likely the best hits of a question hold its answer (0-1): below the threshold, the assistant
     abstains."""

@@ -17,6 +17,10 @@ class FakeChatServer:
         self.mode = "ok"  # ok | error | slow | empty | rate_limited | cut (a stream that breaks off)
         self.reply = "Le Mucem a ouvert en 2013 [1]. Il est relié au fort Saint-Jean [1] [9]."
         self.requests: list[dict[str, Any]] = []
+        # translation requests (the system message says "You translate"), kept apart from answer requests:
+        # the fenced text is answered with its entry here, or given back as it came
+        self.translations: dict[str, str] = {}
+        self.translation_requests: list[dict[str, Any]] = []
         self.streamed: list[int] = []  # numbers of the chunks sent by streams
         self.chunk_delay = 0.0  # seconds between two streamed chunks (a model writing at its pace)
         # /audio/transcriptions: what each audio file (by SHA-256) "says": (text, language name, avg log-prob)
@@ -44,7 +48,8 @@ class FakeChatServer:
                 if self.path.endswith("/audio/transcriptions"):
                     return self._transcribe(raw)
                 body = json.loads(raw)
-                fake.requests.append(body)
+                asked = _translation_asked(body)
+                (fake.requests if asked is None else fake.translation_requests).append(body)
                 if fake.mode == "error":
                     return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
                 if fake.mode == "rate_limited":
@@ -52,7 +57,8 @@ class FakeChatServer:
                                       {"Retry-After": "0"})
                 if fake.mode == "slow":
                     time.sleep(3)
-                content = "" if fake.mode == "empty" else fake.reply
+                content = "" if fake.mode == "empty" else fake.reply if asked is None else fake.translations.get(
+                    asked, asked)
                 if body.get("stream"):
                     return self._stream(body["model"], content)
                 return self._send(200, {
@@ -120,6 +126,15 @@ class FakeChatServer:
                     self.wfile.write(data)
 
         return Handler
+
+
+def _translation_asked(body: dict[str, Any]) -> str | None:
+    """The text a translation request fences (None for any other request)."""
+    messages = body.get("messages") or []
+    if not messages or not str(messages[0].get("content", "")).startswith("You translate"):
+        return None
+    lines = str(messages[-1]["content"]).splitlines()
+    return "\n".join(lines[1:-1])
 
 
 def _multipart(body: bytes, content_type: str) -> dict[str, bytes]:

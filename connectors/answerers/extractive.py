@@ -1,17 +1,21 @@
 """The extractive answerer: quotes the sentences of the best passages that answer the question best.
 
 It never writes a word of its own beyond the agency's fixed phrases, so it cannot invent; it is
-the floor every deployment has, and the fallback when an LLM is down or slow.
+the floor every deployment has, and the fallback when an LLM is down or slow. With a language model configured
+(``translations``), quotes from a source in another language are given translated into the person's, the intro
+saying so and naming the original's language; the citation links the original.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from genius_loci.core.ports import Embedder
+from genius_loci.core.translation import Translations
 from genius_loci.core.types import Draft, Hit, Query
 from genius_loci.core.voice import Voice
 
@@ -37,8 +41,9 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, voice: Voice, embedder: Embedder | None = None, *, max_sentences: int = 3,
-                 max_passages: int = 2) -> None:
+                 max_passages: int = 2, translations: Translations | None = None) -> None:
         self._voice = voice
+        self._translations = translations
         self._embedder = embedder
         self._max_sentences = max_sentences
         self._max_passages = max_passages
@@ -82,7 +87,7 @@ class ExtractiveAnswerer:
         same = [c for c in ranked if hits[c.hit_number - 1].passage.language == language]
         picked = [c for c in same[: self._max_sentences] if c.score >= 0.85 * best]
         picked.sort(key=lambda c: (chosen.index(c.hit_number), c.position))
-        return Draft(self._write(query, hits, picked), self.name)
+        return Draft(await self._write(query, hits, picked), self.name)
 
     def _lexical(self, query: Query, hits: Sequence[Hit], candidates: list[tuple[int, int, str]]
                  ) -> np.ndarray:
@@ -94,15 +99,39 @@ class ExtractiveAnswerer:
             for n, _, s in candidates
         ])
 
-    def _write(self, query: Query, hits: Sequence[Hit], picked: list[_Candidate]) -> str:
+    async def _write(self, query: Query, hits: Sequence[Hit], picked: list[_Candidate]) -> str:
         source_language = hits[picked[0].hit_number - 1].passage.language
+        quotes = _by_passage(picked)
         if source_language == query.language:
             intro = self._voice.say("intro", query.language)
         else:
             name = self._voice.language_name(source_language, query.language)
-            intro = self._voice.say("intro_other_language", query.language, source_language=name)
-        parts: list[str] = []
-        for i, cand in enumerate(picked):
-            last_of_passage = i + 1 == len(picked) or picked[i + 1].hit_number != cand.hit_number
-            parts.append(f"{cand.sentence} [{cand.hit_number}]" if last_of_passage else cand.sentence)
-        return f"{intro}\n{' '.join(parts)}"
+            translated = await self._translated(quotes, source_language, query.language)
+            if translated is None:
+                intro = self._voice.say("intro_other_language", query.language, source_language=name)
+            else:
+                intro = self._voice.say("intro_translated", query.language, source_language=name)
+                quotes = translated
+        return f"{intro}\n{' '.join(f'{text} [{n}]' for n, text in quotes)}"
+
+    async def _translated(self, quotes: list[tuple[int, str]], source: str, target: str
+                          ) -> list[tuple[int, str]] | None:
+        """Each passage's quote in the person's language, or None (all quoted in the original) when one fails."""
+        if self._translations is None:
+            return None
+        texts = await asyncio.gather(*(self._translations.translate(text, source=source, target=target,
+                                                                    purpose="quote") for _, text in quotes))
+        if any(t is None for t in texts):
+            return None
+        return [(n, str(t)) for (n, _), t in zip(quotes, texts, strict=True)]
+
+
+def _by_passage(picked: list[_Candidate]) -> list[tuple[int, str]]:
+    """The picked sentences joined passage by passage, each group with its hit number (cited after it)."""
+    groups: list[tuple[int, str]] = []
+    for cand in picked:
+        if groups and groups[-1][0] == cand.hit_number:
+            groups[-1] = (cand.hit_number, f"{groups[-1][1]} {cand.sentence}")
+        else:
+            groups.append((cand.hit_number, cand.sentence))
+    return groups

@@ -13,6 +13,7 @@ import numpy as np
 from ..curated import CuratedBoard
 from ..ports import Embedder, Index, Reranker, SentenceScorer
 from ..text import fold, has_words
+from ..translation import Translations
 from ..types import Filters, Hit, Passage, Query, SearchRequest, Vector
 from ..votes import VoteBoard
 from .diversity import PER_PAGE, diversify
@@ -54,8 +55,11 @@ class HybridRetriever:
     def __init__(self, index: Index, embedder: Embedder, *, weights: RetrievalWeights = RetrievalWeights(),
                  candidates: int = 25, reranker: Reranker | None = None, per_page: int = PER_PAGE,
                  votes: VoteBoard | None = None, curated: CuratedBoard | None = None,
-                 sentences: SentenceScorer | None = None) -> None:
+                 sentences: SentenceScorer | None = None, translations: Translations | None = None,
+                 main_language: str | None = None) -> None:
         self.votes = votes
+        self._translations = translations
+        self._main_language = main_language
         self._sentences = sentences
         self.curated = curated
         self._index = index
@@ -78,16 +82,25 @@ class HybridRetriever:
         return await self._index.search(
             SearchRequest("bm25", k, text=text, language=query.language, filters=filters, weighted=weighted))
 
-    async def bm25_across(self, query: Query, k: int, filters: Filters = Filters()) -> list[Hit]:
+    async def bm25_across(self, query: Query, k: int, filters: Filters = Filters(),
+                          translated: Query | None = None) -> list[Hit]:
         """Keyword search of the passages in each other language, the question read as that language
-        (its own stop words removed): one list, each language's scores as z-scores."""
+        (its own stop words removed), or, for the language of ``translated``, that translation of it: one list,
+        each language's scores as z-scores."""
         others = sorted(self._index.languages() - {query.language})
         if filters.languages:
             others = [lang for lang in others if lang in filters.languages]
-        text, weighted = keyword_text(query)
-        lists = await asyncio.gather(*(self._index.search(SearchRequest(
-            "bm25", k, text=text, language=lang, asked_in=query.language,
-            filters=replace(filters, languages=(lang,)), weighted=weighted)) for lang in others))
+
+        def request(lang: str) -> SearchRequest:
+            if translated is not None and lang == translated.language:
+                text, weighted = keyword_text(translated)
+                return SearchRequest("bm25", k, text=text, language=lang, filters=replace(filters, languages=(lang,)),
+                                     weighted=weighted)
+            text, weighted = keyword_text(query)
+            return SearchRequest("bm25", k, text=text, language=lang, asked_in=query.language,
+                                 filters=replace(filters, languages=(lang,)), weighted=weighted)
+
+        lists = await asyncio.gather(*(self._index.search(request(lang)) for lang in others))
         merged = []
         for hits in lists:
             z = zscores(hits)
@@ -95,10 +108,24 @@ class HybridRetriever:
         merged.sort(key=lambda h: -h.score)
         return merged[:k]
 
+    async def in_main_language(self, query: Query) -> Query | None:
+        """The question translated into the corpus' main language by the language model, when one is configured,
+        the question is in another language and the index holds passages in the main one; else None."""
+        main = self._main_language
+        if self._translations is None or main is None or query.language == main or main not in self._index.languages():
+            return None
+        text = await self._translations.translate(query.text, source=query.language, target=main, purpose="question")
+        return None if text is None else replace(query, text=text, language=main)
+
     async def keyword(self, query: Query, k: int, filters: Filters = Filters()) -> tuple[list[Hit], list[Hit]]:
-        """BM25 in the question's language and across the others, side by side."""
-        same, across = await asyncio.gather(self.bm25(query, k, filters), self.bm25_across(query, k, filters))
-        return same, across
+        """BM25 in the question's language and across the others (in the main one, the question's translation
+        when there is one), side by side."""
+
+        async def across() -> list[Hit]:
+            return await self.bm25_across(query, k, filters, await self.in_main_language(query))
+
+        same, other = await asyncio.gather(self.bm25(query, k, filters), across())
+        return same, other
 
     async def dense(self, vector: Vector, k: int, filters: Filters = Filters()) -> list[Hit]:
         """The passages nearest the question's vector; with sentence scoring, each scored by the better of its
