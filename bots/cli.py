@@ -485,7 +485,8 @@ async def _run(args: argparse.Namespace) -> int:
         return await _models_install(settings)
     if args.command == "ingest" and args.rebuild and settings.index_path.exists():
         settings.index_path.unlink()
-    wants_llm = ((settings.answerer == "llm" or settings.translate) and args.command == "ask") or (
+    answering = args.command == "ask" or (args.command == "eval" and args.target == "conversations")
+    wants_llm = ((settings.answerer == "llm" or settings.translate) and answering) or (
         args.command == "eval" and args.target == "answers"
         and ("llm" in (args.answerers or settings.answerer).split(",") or settings.translate))
     runtime = build_runtime(settings, sources_file=getattr(args, "sources", None), with_llm=wants_llm)

@@ -22,6 +22,7 @@ from genius_loci.core.evaluation import AbstentionTally, AnswerTally, RetrievalT
 from genius_loci.core.language import choose_language
 from genius_loci.core.ports import LanguageDetector, ProgressCallback, SentenceScorer
 from genius_loci.core.retrieval.hybrid import HybridRetriever
+from genius_loci.core.translation import Translations
 from genius_loci.core.types import Filters, GeoPoint, Hit, IncomingMessage, Passage, Query, SearchRequest
 
 CANDIDATES = 25
@@ -105,8 +106,10 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
                              reranker_model: LinearModel | None = None, filters: Filters = Filters(),
                              location: tuple[GeoPoint, float | None] | None = None,
                              progress: ProgressCallback | None = None,
-                             sentences: SentenceScorer | None = None) -> dict[str, object]:
-    """Scores bm25, dense and hybrid (fusion, then the reranker when a model is given) query by query.
+                             sentences: SentenceScorer | None = None,
+                             translations: Translations | None = None) -> dict[str, object]:
+    """Scores bm25, dense and hybrid (fusion, then the reranker when a model is given) query by query; with
+    ``translations``, a question in another language than ``default_language`` is also searched translated.
 
     ``filters`` and ``location`` (a point and an optional radius) apply to every query; a query line
     may also carry its own ``language``, ``audience`` and ``location`` ([lat, lon] or [lat, lon, km]).
@@ -114,7 +117,8 @@ async def evaluate_retrieval(data: BeirSet, *, embedder: CachedEmbedder, detecto
     index = await build_eval_index(data, embedder=embedder, detector=detector, languages=languages,
                                    default_language=default_language, progress=progress, sentences=sentences)
     reranker = LinearReranker(reranker_model, index) if reranker_model is not None else None
-    retriever = HybridRetriever(index, embedder, candidates=CANDIDATES, reranker=reranker, sentences=sentences)
+    retriever = HybridRetriever(index, embedder, candidates=CANDIDATES, reranker=reranker, sentences=sentences,
+                                translations=translations, main_language=default_language)
     tallies = {m: RetrievalTally() for m in ("bm25", "dense", "hybrid")}
     queries = data.queries[:limit] if limit else data.queries
     for q in queries:

@@ -211,6 +211,35 @@ def test_eval_answers_side_by_side_with_an_openai_compatible_model(runtime: Runt
     assert "test-key-not-secret" not in proc.stderr
 
 
+def test_with_a_model_configured_a_foreign_question_is_searched_and_quoted_translated(runtime: Runtime,
+                                                                                      data_dir: Path) -> None:
+    from tests.fake_openai import FakeChatServer
+
+    question = "Wie komme ich vom Flughafen nach Aix?"
+    server = FakeChatServer()  # a translation it was not told is given back as it came
+    server.translations[question] = "Comment aller de l'aéroport à Aix ?"
+    try:
+        env = {**os.environ, "LOCI_DATA_DIR": str(data_dir), "LOCI_LLM_BASE_URL": server.base_url,
+               "LOCI_LLM_MODEL": "fake-model", "LOCI_LLM_MAX_RETRIES": "0"}
+        proc = subprocess.run([LOCI, "ask", question, "--json"], capture_output=True, text=True, env=env,
+                              timeout=300, check=False)
+        off = subprocess.run([LOCI, "ask", question, "--json"], capture_output=True, text=True,
+                             env={**env, "LOCI_TRANSLATE": "false"}, timeout=300, check=False)
+    finally:
+        server.close()
+    assert proc.returncode == 0 and off.returncode == 0, proc.stderr + off.stderr
+    out, before = json.loads(proc.stdout), json.loads(off.stdout)
+    assert out["answerer"] == "extractive" and out["language"] == "de" and not server.requests
+    systems = [r["messages"][0]["content"] for r in server.translation_requests]
+    assert "from German into French" in systems[0] and question in server.translation_requests[0]["messages"][1][
+        "content"]
+    assert out["answer"].startswith("Das sagen unsere Quellen (maschinell übersetzt, Original auf ")
+    assert any("into German" in s for s in systems[1:])  # the quotes
+    assert out["citations"] and all(c["url"].startswith("https://") for c in out["citations"])
+    assert before["answer"].startswith("Das sagen unsere Quellen (auf ")
+    assert len(server.translation_requests) == len(systems)  # LOCI_TRANSLATE=false asked nothing
+
+
 def test_llm_answerer_needs_its_settings(tmp_path: Path) -> None:
     env = {**os.environ, "LOCI_DATA_DIR": str(tmp_path), "LOCI_ANSWERER": "llm"}
     env.pop("LOCI_LLM_BASE_URL", None)
