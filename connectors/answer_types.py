@@ -17,6 +17,13 @@ ASKS = {
                          r"cuanto vale|kostet|kosten|wie hoch|wie teuer|frais|fees?)\b"),
     "count": re.compile(r"\b(combien|how many|cuantos|cuantas|quanti|quante|wie viele)\b"),
 }
+# A question that asks for a list or a plan: the answer combines several passages.
+# ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
+LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"
+                  r"what to do|what to see|what to visit|things to do|places to visit|must see|"
+                  r"que hacer|que ver|que visitar|cosa fare|cosa vedere|cosa visitare|"
+                  r"was kann man|was tun|sehenswurdigkeiten|sehenswertes|itineraire|itinerary|"
+                  r"itinerario|en un jour|in a day|en un dia|in un giorno|an einem tag|list of|liste des)\b")
 LOOKS = {
     "date": re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|"
                        r"octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
@@ -38,3 +45,8 @@ def asked_type(text: str) -> str | None:
 
 def has_type(sentence: str, kind: str) -> bool:
     return bool(LOOKS[kind].search(fold(sentence)))
+
+
+def asks_for_list(text: str) -> bool:
+    """Whether the question asks for a list or a plan ("Que visiter à Aix en un jour ?", "What are the beaches…")."""
+    return bool(LIST.search(fold(text)))

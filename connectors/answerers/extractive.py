@@ -20,8 +20,13 @@ from genius_loci.core.types import Draft, Hit, Query
 from genius_loci.core.voice import Voice
 
 from ..analysis import sentences, terms
-from ..answer_types import asked_type, has_type
+from ..answer_types import asked_type, asks_for_list, has_type
 
+# Sentences quoted for a question. Chosen on PIAF dev half A (780 questions, no abstention): 3 sentences contain
+# the gold answer in 0.736 of the answers, median 380 characters; 2 sentences 0.694, median 330. A list or a plan
+# ("que visiter en un jour ?") takes each of up to three passages' best sentence, four sentences in all.
+MAX_SENTENCES = 3
+LIST_SENTENCES = 4
 SAME_LANGUAGE_MARGIN = 0.75  # score units: a passage in the user's language this close to the best is preferred
 FIRST_PASSAGE_PRIOR = 0.1  # sentences of the best passage win unless another is clearly better
 # a sentence holding what the question asks for (a date for "when", an amount for "how much"): on the training
@@ -40,15 +45,18 @@ class _Candidate:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, voice: Voice, embedder: Embedder | None = None, *, max_sentences: int = 3,
-                 max_passages: int = 2, translations: Translations | None = None) -> None:
+    def __init__(self, voice: Voice, embedder: Embedder | None = None, *, max_sentences: int = MAX_SENTENCES,
+                 max_passages: int = 2, list_sentences: int = LIST_SENTENCES, list_passages: int = 3,
+                 translations: Translations | None = None) -> None:
         self._voice = voice
         self._translations = translations
         self._embedder = embedder
         self._max_sentences = max_sentences
         self._max_passages = max_passages
+        self._list_sentences = list_sentences
+        self._list_passages = list_passages
 
-    def _passages(self, query: Query, hits: Sequence[Hit]) -> list[int]:
+    def _passages(self, query: Query, hits: Sequence[Hit], limit: int) -> list[int]:
         """Hit numbers (1-based) to quote from: the user's language first when it is nearly as good."""
         if not hits:
             return []
@@ -56,10 +64,11 @@ class ExtractiveAnswerer:
         close = [i for i, h in enumerate(hits, start=1) if best - h.score <= SAME_LANGUAGE_MARGIN]
         same = [i for i in close if hits[i - 1].passage.language == query.language]
         ordered = same + [i for i in close if i not in same]
-        return ordered[: self._max_passages]
+        return ordered[:limit]
 
     async def compose(self, query: Query, hits: Sequence[Hit]) -> Draft:
-        chosen = self._passages(query, hits)
+        listing = asks_for_list(query.text)
+        chosen = self._passages(query, hits, self._list_passages if listing else self._max_passages)
         candidates = [
             (n, pos, sentence)
             for n in chosen
@@ -85,7 +94,12 @@ class ExtractiveAnswerer:
         # quote one language only: the best sentence's (no FR and EN versions of the same fact)
         language = hits[ranked[0].hit_number - 1].passage.language
         same = [c for c in ranked if hits[c.hit_number - 1].passage.language == language]
-        picked = [c for c in same[: self._max_sentences] if c.score >= 0.85 * best]
+        if listing:  # each passage's best sentence, then the next best, whatever their score
+            firsts = list({c.hit_number: c for c in reversed(same)}.values())
+            picked = (sorted(firsts, key=lambda c: -c.score) + [c for c in same if c not in firsts])[
+                : self._list_sentences]
+        else:
+            picked = [c for c in same[: self._max_sentences] if c.score >= 0.85 * best]
         picked.sort(key=lambda c: (chosen.index(c.hit_number), c.position))
         return Draft(await self._write(query, hits, picked), self.name)
 
