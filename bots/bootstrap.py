@@ -274,7 +274,9 @@ def build_translations(settings: Settings, client: AsyncOpenAI | None,
     """Translation by the configured model (``LOCI_TRANSLATE``, on by default when there is one), or None."""
     if client is None or not settings.translate or not settings.llm_model:
         return None
-    return Translations(OpenAICompatibleTranslator(client, settings.llm_model),
+    # its own time limit, without retries: a translation later than its budget is of no use
+    own = client.with_options(timeout=settings.translate_timeout_seconds, max_retries=0)
+    return Translations(OpenAICompatibleTranslator(own, settings.llm_model),
                         budget_seconds=settings.translate_timeout_seconds, metrics=metrics)
 
 

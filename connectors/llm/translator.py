@@ -2,7 +2,8 @@
 
 The text travels fenced as data in the user message; the system message says what to do and that an instruction
 inside the text is translated, never followed. Recent translations are kept in memory (a question asked again,
-a passage quoted again cost nothing). ``core.translation`` checks the result and decides what to do on failure.
+a passage quoted again cost nothing). ``core.translation`` checks the result and decides what to do on failure; a
+call that times out raises ``TimeoutError``, any other failure ``ProviderError``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class OpenAICompatibleTranslator:
             response = await self._client.chat.completions.create(
                 model=self._model, temperature=0.0, messages=messages,
                 max_tokens=min(self._max_tokens, 32 + len(text)))  # about a token per character at the most
+        except openai.APITimeoutError as exc:
+            raise TimeoutError("the language model did not translate in time") from exc
         except (openai.APIError, httpx.HTTPError) as exc:
             raise ProviderError(f"the language model failed to translate: {type(exc).__name__}") from exc
         content = (response.choices[0].message.content or "") if response.choices else ""

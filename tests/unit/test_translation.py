@@ -72,6 +72,11 @@ async def test_the_model_is_asked_to_translate_fenced_data_and_asked_once(server
     server.mode = "error"
     with pytest.raises(ProviderError):
         await translator.translate("Autre chose.", source="fr", target="en")
+    server.mode = "slow"  # the client's own time limit: a timeout, not a provider failure
+    hurried = OpenAICompatibleTranslator(AsyncOpenAI(base_url=server.base_url, api_key="k", max_retries=0,
+                                                     timeout=0.5), "fake-model")
+    with pytest.raises(TimeoutError):
+        await hurried.translate("Encore autre chose.", source="fr", target="en")
 
 
 async def test_failed_slow_or_unfaithful_translations_give_nothing_and_are_counted(server: FakeChatServer) -> None:
