@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from genius_loci.bots.bootstrap import Runtime, build_runtime
+from genius_loci.bots.bootstrap import Runtime, build_runtime, build_translations
 from genius_loci.bots.evaluate import evaluate_retrieval, load_beir
 from genius_loci.config.settings import load_settings
 from genius_loci.connectors.analysis import sentences
@@ -64,9 +64,9 @@ async def retrieval(runtime: Runtime, limit: int | None) -> dict[str, Any]:
     modes: dict[str, Translations | None] = {"off": None,
                                              "originals": Translations(Originals(), budget_seconds=60)}
     metrics = Metrics()
-    if runtime.llm_client is not None and runtime.settings.llm_model:
-        modes["model"] = Translations(OpenAICompatibleTranslator(runtime.llm_client, runtime.settings.llm_model),
-                                      budget_seconds=runtime.settings.translate_timeout_seconds, metrics=metrics)
+    configured = build_translations(runtime.settings, runtime.llm_client, metrics)  # as the assistant has it
+    if configured is not None:
+        modes["model"] = configured
     out: dict[str, Any] = {}
     for mode, translations in modes.items():
         result = await evaluate_retrieval(
