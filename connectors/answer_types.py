@@ -48,5 +48,5 @@ def has_type(sentence: str, kind: str) -> bool:
 
 
 def asks_for_list(text: str) -> bool:
-    """Whether the question asks for a list or a plan ("Que visiter à Aix en un jour ?", "What are the beaches…")."""
+    """Whether the question asks for a list or a plan ("Que visiter à Aix en un jour ?", "things to do")."""
     return bool(LIST.search(fold(text)))

@@ -80,4 +80,3 @@ class Translations:
         log.warning("translation dropped", extra={"event": "translation.dropped", "purpose": purpose,
                                                    "outcome": outcome, "reason": reason or outcome,
                                                    "source": source, "target": target})
-        return None

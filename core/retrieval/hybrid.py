@@ -91,13 +91,13 @@ class HybridRetriever:
         if filters.languages:
             others = [lang for lang in others if lang in filters.languages]
 
+        own = keyword_text(query)
+        in_translation = keyword_text(translated) if translated is not None else own
+
         def request(lang: str) -> SearchRequest:
-            if translated is not None and lang == translated.language:
-                text, weighted = keyword_text(translated)
-                return SearchRequest("bm25", k, text=text, language=lang, filters=replace(filters, languages=(lang,)),
-                                     weighted=weighted)
-            text, weighted = keyword_text(query)
-            return SearchRequest("bm25", k, text=text, language=lang, asked_in=query.language,
+            translation = translated is not None and lang == translated.language
+            text, weighted = in_translation if translation else own
+            return SearchRequest("bm25", k, text=text, language=lang, asked_in=None if translation else query.language,
                                  filters=replace(filters, languages=(lang,)), weighted=weighted)
 
         lists = await asyncio.gather(*(self._index.search(request(lang)) for lang in others))

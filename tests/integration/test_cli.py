@@ -223,6 +223,7 @@ def test_with_a_model_configured_a_foreign_question_is_searched_and_quoted_trans
                "LOCI_LLM_MODEL": "fake-model", "LOCI_LLM_MAX_RETRIES": "0"}
         proc = subprocess.run([LOCI, "ask", question, "--json"], capture_output=True, text=True, env=env,
                               timeout=300, check=False)
+        asked = len(server.translation_requests)
         off = subprocess.run([LOCI, "ask", question, "--json"], capture_output=True, text=True,
                              env={**env, "LOCI_TRANSLATE": "false"}, timeout=300, check=False)
     finally:
@@ -237,7 +238,7 @@ def test_with_a_model_configured_a_foreign_question_is_searched_and_quoted_trans
     assert any("into German" in s for s in systems[1:])  # the quotes
     assert out["citations"] and all(c["url"].startswith("https://") for c in out["citations"])
     assert before["answer"].startswith("Das sagen unsere Quellen (auf ")
-    assert len(server.translation_requests) == len(systems)  # LOCI_TRANSLATE=false asked nothing
+    assert asked >= 2 and len(server.translation_requests) == asked  # LOCI_TRANSLATE=false asked nothing
 
 
 def test_llm_answerer_needs_its_settings(tmp_path: Path) -> None:
