@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python -m bench.dense_variants
 	$(BIN)/python -m bench.dense_sentences
 	$(BIN)/python -m bench.query_translation
+	$(BIN)/python -m bench.answer_length
 	$(BIN)/python -m bench.channels
 
 clean:

@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 from twilio.request_validator import RequestValidator
 
+from bench import save_results
 from genius_loci.core.metrics import quantile
 from tests.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -197,9 +198,7 @@ def main() -> None:
                       str(r["burst_drained_s"]), str(r["to_send_ms"]["p50"]), str(r["to_send_ms"]["p99"]))
     Console().print(table)
     print(json.dumps(result))
-    out = ROOT / "bench" / "results" / "channels.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    save_results("channels", result, echo=False)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.bots.bootstrap import build_runtime
 from genius_loci.bots.evaluate import evaluate_retrieval, load_beir
 from genius_loci.config.settings import load_settings
@@ -102,10 +103,7 @@ def main() -> None:
             table.add_row(name, method, f"{off['R@5']:.3f}", f"{on['R@5']:.3f}", f"{off['MRR@10']:.3f}",
                           f"{on['MRR@10']:.3f}", f"{off['ms_per_query']:.1f}", f"{on['ms_per_query']:.1f}")
     Console().print(table)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "dense_sentences.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(result))
+    save_results("dense_sentences", result)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.bots.bootstrap import build_embedder
 from genius_loci.bots.evaluate import load_beir
 from genius_loci.config.settings import load_settings
@@ -142,7 +143,4 @@ if __name__ == "__main__":
     Console().print(f"One question's embedding on one core: {cost['ms_fixed']} ms + {cost['ms_per_token']} ms a token "
                     f"(tokens median {cost['tokens_median']}, p95 {cost['tokens_p95']}; "
                     f"{cost['ms_median']} ms median, {cost['ms_p95']} ms p95)")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "dense_variants.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(result))
+    save_results("dense_variants", result)

@@ -26,6 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.bots.bootstrap import build_runtime
 from genius_loci.bots.evaluate import CANDIDATES, build_eval_index, load_beir
 from genius_loci.config.settings import load_settings
@@ -141,6 +142,4 @@ if __name__ == "__main__":
                 b["R@1"], a["R@1"], b["R@5"], a["R@5"], b["MRR@10"], a["MRR@10"])))
     Console().print(table)
     print(json.dumps(out))
-    saved = Path(__file__).resolve().parents[1] / "bench" / "results" / "feedback.json"
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(out, ensure_ascii=False, indent=2))
+    save_results("feedback", out, echo=False)

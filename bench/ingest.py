@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import json
 import multiprocessing
 import resource
 import tempfile
@@ -28,6 +27,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.bots.bootstrap import build_fetchers
 from genius_loci.connectors.chunking import SectionChunker
 from genius_loci.connectors.embeddings.cache import CachedEmbedder
@@ -136,10 +136,7 @@ def main() -> None:
     finally:
         server.terminate()
     show(result)
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "ingest.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(result))
+    save_results("ingest", result)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
    reranker) R@5 / MRR@10 and ms per question on the 100 PIAF questions translated into EN, ES, IT and DE
    (tests/eval/piaf_crosslingual_queries.jsonl), without translation, with the configured model's translations,
    and with the French originals standing for a perfect translation (the ceiling of the approach).
+   The question translations the faithfulness check refused are listed, with the reason.
 2. Quotes translated for the answer: the first two sentences of ``--quotes`` PIAF passages translated into English
    by the model: the share that passes the faithfulness check (``core.translation``) and seconds per quote.
 
@@ -25,7 +26,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from genius_loci.bots.bootstrap import Runtime, build_runtime, build_translations
+from bench import save_results
+from genius_loci.bots.bootstrap import Runtime, build_runtime, build_translator
 from genius_loci.bots.evaluate import evaluate_retrieval, load_beir
 from genius_loci.config.settings import load_settings
 from genius_loci.connectors.analysis import sentences
@@ -64,9 +66,10 @@ async def retrieval(runtime: Runtime, limit: int | None) -> dict[str, Any]:
     modes: dict[str, Translations | None] = {"off": None,
                                              "originals": Translations(Originals(), budget_seconds=60)}
     metrics = Metrics()
-    configured = build_translations(runtime.settings, runtime.llm_client, metrics)  # as the assistant has it
-    if configured is not None:
-        modes["model"] = configured
+    translator = build_translator(runtime.settings, runtime.llm_client)  # as the assistant has it
+    if translator is not None:
+        modes["model"] = Translations(translator, budget_seconds=runtime.settings.translate_timeout_seconds,
+                                      metrics=metrics)
     out: dict[str, Any] = {}
     for mode, translations in modes.items():
         result = await evaluate_retrieval(
@@ -75,16 +78,31 @@ async def retrieval(runtime: Runtime, limit: int | None) -> dict[str, Any]:
         methods = result["methods"]
         assert isinstance(methods, dict)
         out[mode] = {"hybrid": methods["hybrid"]}
-    if "model" in modes:
+    if translator is not None:
         out["model"]["translations"] = {o: metrics.value("loci_translations_total", outcome=o, purpose="question")
                                         for o in ("ok", "provider", "timeout", "unfaithful")}
+        out["model"]["unfaithful"] = await _unfaithful(translator, data.queries[:limit] if limit else data.queries)
     return out
 
 
+async def _unfaithful(translator: OpenAICompatibleTranslator, queries: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The question translations the check refused, and why (read from the translator's memory: no model call)."""
+    refused = []
+    for q in queries:
+        try:
+            text = await translator.translate(q["text"], source=q["language"], target="fr")
+        except (ProviderError, TimeoutError):
+            continue
+        reason = unfaithful(q["text"], text.strip())
+        if reason is not None:
+            refused.append({"question": q["text"], "translation": text, "reason": reason})
+    return refused
+
+
 async def quotes(runtime: Runtime, n: int) -> dict[str, Any] | None:
-    if runtime.llm_client is None or not runtime.settings.llm_model:
+    translator = build_translator(runtime.settings, runtime.llm_client)
+    if translator is None:
         return None
-    translator = OpenAICompatibleTranslator(runtime.llm_client, runtime.settings.llm_model)
     rows = _jsonl(PIAF / "corpus.jsonl")[:n]
     kept, reasons, seconds = 0, {}, []
     for row in rows:
@@ -93,8 +111,8 @@ async def quotes(runtime: Runtime, n: int) -> dict[str, Any] | None:
         try:
             text = await translator.translate(quote, source="fr", target="en")
             reason = unfaithful(quote, text.strip())
-        except ProviderError:
-            reason = "provider"
+        except (ProviderError, TimeoutError) as exc:
+            reason = "timeout" if isinstance(exc, TimeoutError) else "provider"
         seconds.append(time.perf_counter() - started)
         if reason is None:
             kept += 1
@@ -128,13 +146,12 @@ def main() -> None:
                  "model": f"model {result['model']}"}[mode]
         table.add_row(label, f"{h['R@5']:.3f}", f"{h['MRR@10']:.3f}", f"{h['ms_per_query']:.0f}")
     Console().print(table)
+    for refused in result["retrieval"].get("model", {}).get("unfaithful", []):
+        print(f"refused ({refused['reason']}): {refused['question']!r} -> {refused['translation']!r}")
     if result["quotes"] is None:
         print("no language model configured (LOCI_LLM_BASE_URL and LOCI_LLM_MODEL, or LOCI_LLM_LOCAL=true): "
               "the model's own rows are not measured")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "query_translation.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(result))
+    save_results("query_translation", result)
 
 
 if __name__ == "__main__":

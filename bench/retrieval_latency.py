@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import tempfile
 import time
@@ -24,6 +23,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.bots.bootstrap import build_assistant, build_embedder
 from genius_loci.bots.evaluate import load_beir
 from genius_loci.config.loader import load_partners, load_territory
@@ -117,7 +117,4 @@ if __name__ == "__main__":
     for name, row in result["parts"].items():
         table.add_row(name, str(row["median_ms"]), str(row["p95_ms"]), str(row["max_ms"]))
     Console().print(table)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "retrieval_latency.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(result))
+    save_results("retrieval_latency", result)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.bots.bootstrap import Runtime, build_runtime, build_sentences
 from genius_loci.bots.evaluate import evaluate_retrieval, load_beir
 from genius_loci.config.settings import load_settings
@@ -86,7 +86,4 @@ if __name__ == "__main__":
     args = parser.parse_args()
     outcome = asyncio.run(main(args.rounds, args.piaf_limit))
     show(outcome)
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "latest.json").write_text(json.dumps(outcome, indent=2), encoding="utf-8")
-    print(json.dumps(outcome))
+    save_results("latest", outcome)

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.connectors.queue.redis_queue import RedisQueue
 from genius_loci.connectors.queue.sqlite_queue import SqliteQueue
 from genius_loci.connectors.store.migrate import upgrade
@@ -165,7 +166,4 @@ if __name__ == "__main__":
     parser.add_argument("-n", type=int, default=2000)
     outcome = asyncio.run(main(parser.parse_args().n))
     show(outcome)
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "state.json").write_text(json.dumps(outcome, indent=2), encoding="utf-8")
-    print(json.dumps(outcome))
+    save_results("state", outcome)

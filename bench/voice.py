@@ -25,6 +25,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
+
 QUESTIONS = {
     "en": ["Which museums should I visit in Marseille?", "How do I get from the airport to the city centre?",
            "Where can I swim near the Old Port?", "When does the Aix festival take place?",
@@ -162,6 +164,4 @@ if __name__ == "__main__":
                           str(r["wer_answered"]))
     Console().print(wer_table)
     print(json.dumps(report, ensure_ascii=False))
-    saved = Path(__file__).resolve().parents[1] / "bench" / "results" / "voice.json"
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    save_results("voice", report, echo=False)

@@ -22,6 +22,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from bench import save_results
 from genius_loci.bots.bootstrap import build_assistant, build_runtime
 from genius_loci.config.settings import load_settings
 from genius_loci.connectors.index.weaviate_index import WeaviateIndex
@@ -90,9 +91,7 @@ async def main() -> dict[str, Any]:
     console.print(table)
     console.print(f"same first passage: {result['same_first_passage']:.3f}")
     print(json.dumps(result))
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "weaviate_parity.json").write_text(json.dumps(result, indent=2))
+    save_results("weaviate_parity", result, echo=False)
     return result
 
 

@@ -269,15 +269,21 @@ def build_llm_client(settings: Settings) -> AsyncOpenAI | None:
                        max_retries=settings.llm_max_retries)
 
 
-def build_translations(settings: Settings, client: AsyncOpenAI | None,
-                       metrics: Metrics | None = None) -> Translations | None:
-    """Translation by the configured model (``LOCI_TRANSLATE``, on by default when there is one), or None."""
+def build_translator(settings: Settings, client: AsyncOpenAI | None) -> OpenAICompatibleTranslator | None:
+    """The configured model as a translator (``LOCI_TRANSLATE``, on by default when there is one), or None."""
     if client is None or not settings.translate or not settings.llm_model:
         return None
     # its own time limit, without retries: a translation later than its budget is of no use
-    own = client.with_options(timeout=settings.translate_timeout_seconds, max_retries=0)
-    return Translations(OpenAICompatibleTranslator(own, settings.llm_model),
-                        budget_seconds=settings.translate_timeout_seconds, metrics=metrics)
+    return OpenAICompatibleTranslator(client.with_options(timeout=settings.translate_timeout_seconds, max_retries=0),
+                                      settings.llm_model)
+
+
+def build_translations(settings: Settings, client: AsyncOpenAI | None,
+                       metrics: Metrics | None = None) -> Translations | None:
+    """Translation by the configured model, checked and within its time limit, or None."""
+    translator = build_translator(settings, client)
+    return None if translator is None else Translations(
+        translator, budget_seconds=settings.translate_timeout_seconds, metrics=metrics)
 
 
 def build_answerer(settings: Settings, territory: Territory, embedder: CachedEmbedder,

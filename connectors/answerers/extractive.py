@@ -22,8 +22,9 @@ from genius_loci.core.voice import Voice
 from ..analysis import sentences, terms
 from ..answer_types import asked_type, asks_for_list, has_type
 
-# Sentences quoted for a question. Chosen on PIAF dev half A (780 questions, no abstention): 3 sentences contain
-# the gold answer in 0.736 of the answers, median 380 characters; 2 sentences 0.694, median 330. A list or a plan
+# Sentences quoted for a question. Chosen on PIAF dev half A (780 questions, no abstention; python -m
+# bench.answer_length): 3 sentences contain the gold answer in 0.736 of the answers, median 380 characters;
+# 2 sentences 0.694, median 330. A list or a plan
 # ("que visiter en un jour ?") takes each of up to three passages' best sentence, four sentences in all.
 MAX_SENTENCES = 3
 LIST_SENTENCES = 4
