@@ -17,6 +17,12 @@ ASKS = {
                          r"cuanto vale|kostet|kosten|wie hoch|wie teuer|frais|fees?)\b"),
     "count": re.compile(r"\b(combien|how many|cuantos|cuantas|quanti|quante|wie viele)\b"),
 }
+# A question that asks what something costs (narrower than ``amount``: not "wie hoch", "fees" as a topic)
+PRICE = re.compile(r"\b(combien coute|combien ca coute|combien faut il payer|quel prix|quel est le prix|prix moyen|"
+                   r"loyer moyen|c est payant|est ce payant|how much (?:does|do|is|are|will|would|for)|"
+                   r"what is the price|what does it cost|what do they cost|how expensive|average rent|average price|"
+                   r"cuanto cuesta|cuanto cuestan|cuanto vale|cuanto se paga|quanto costa|quanto costano|"
+                   r"quanto viene|was kostet|was kosten|wie viel kostet|wieviel kostet|wie viel kosten|wie teuer)\b")
 # A question that asks for a list or a plan: the answer combines several passages.
 # ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
 LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"
@@ -28,7 +34,9 @@ LOOKS = {
     "date": re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|"
                        r"octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
                        r"october|november|december|siecle|century)\b"),
-    "amount": re.compile(r"\d[\d\s.,]*\s*(€|eur|euros?|\$|dollars?|francs?)|(€|\$)\s*\d|\bgratuit|\bfree\b"),
+    # a figure (thousands grouped, decimals) then its currency — not "en 1995, Euroméditerranée" — or "free"
+    "amount": re.compile(r"\d+(?:[\s.,]\d{3})*(?:[.,]\d+)?\s*(?:€|\$|\b(?:eur|euros?|dollars?|francs?)\b)|"
+                         r"(?:€|\$|\beur\b)\s*\d|\bgratuit|\bfree\b"),
     "count": re.compile(r"\b\d+\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|one|two|three|"
                         r"four|five|six|seven|eight|nine|ten|hundred|thousand|million|millions)\b"),
 }
@@ -41,6 +49,11 @@ def asked_type(text: str) -> str | None:
         if ASKS[kind].search(folded):
             return kind
     return None
+
+
+def asks_price(text: str) -> bool:
+    """Whether the question asks what something costs ("Combien coûte l'entrée ?", "How much is the ferry?")."""
+    return bool(PRICE.search(fold(text)))
 
 
 def has_type(sentence: str, kind: str) -> bool:

@@ -186,6 +186,8 @@ class Query:
     radius_km: float | None = None  # only passages this close to geo ("within 5 km", "near me")
     outside: Place | None = None  # a place outside the territory that the question names
     named: tuple[str, ...] = ()  # the territory's place names as written in the text (accent-folded)
+    # ... and the names the territory gives them ("marseille" for "Marsiglia"), as pages write them (accent-folded)
+    places: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()  # what it asks for (core.intents: "swim", "rent"…)
     neighbours: str = ""  # the words other languages use for those needs (searched with a smaller weight)
 

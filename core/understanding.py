@@ -67,6 +67,7 @@ def understand(message: IncomingMessage, language: str, gazetteer: Gazetteer,
     outside = gazetteer.find_outside(text) if place is None and not tokens & JOURNEY_WORDS else None
     query = Query(text=text, language=language, audience=audience, place=place, outside=outside,
                   named=tuple(dict.fromkeys(name for name, _ in named)),
+                  places=tuple(dict.fromkeys(fold(p.name) for _, p in named)),
                   needs=intents.of(text) if intents else (), neighbours=intents.neighbours(text) if intents else "")
     if message.location is not None and bbox.contains(message.location):
         return replace(query, geo=message.location, from_user=True, radius_km=asked_radius(text))

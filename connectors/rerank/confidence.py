@@ -27,7 +27,7 @@ from genius_loci.core.ports import Embedder
 from genius_loci.core.types import Hit, Query
 
 from ..analysis import sentences, terms
-from ..answer_types import asked_type, has_type
+from ..answer_types import asked_type, asks_price, has_type
 from .features import BASE, AnalysisCache, features
 from .features import NAMES as RERANK_NAMES
 from .linear import TermStatistics, question_idf, read_model
@@ -37,6 +37,10 @@ NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "t
          "missing_rare", "missing_rare_in_head", "missing_x_same_language", "needs_asked", "needs_in_top",
          "needs_in_head", "place_named", "place_in_top")
 SENTENCE_HITS = 3  # the passages whose sentences are compared with the question (those an answer quotes)
+# A question asking how much something costs, when no sentence of those passages holds an amount (a figure with
+# its currency, "free", "gratuit"): they cannot answer it, however close they are ("Combien coûte l'entrée ?" on
+# the museum's page that gives none). The confidence is held below any sensible threshold.
+NO_AMOUNT_CEILING = 0.05
 HEAD = 10  # hits whose features are computed together (z-scores are relative to them)
 
 @dataclass(frozen=True, slots=True)
@@ -130,4 +134,14 @@ class LearnedConfidence:
 
     async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
         row = await self._features.row(query, hits)
-        return 0.0 if row is None else self._weights.probability(row)
+        if row is None:
+            return 0.0
+        probability = self._weights.probability(row)
+        if asks_price(query.text) and not holds_amount(hits[:SENTENCE_HITS]):
+            return min(probability, NO_AMOUNT_CEILING)
+        return probability
+
+
+def holds_amount(hits: Sequence[Hit]) -> bool:
+    """Whether a sentence of ``hits`` gives an amount (a figure with its currency, or "free")."""
+    return any(has_type(s, "amount") for h in hits for s in sentences(h.passage.text) or [h.passage.text])

@@ -214,7 +214,8 @@ def keyword_text(query: Query) -> tuple[str, tuple[tuple[str, float], ...]]:
             rest = re.sub(rf"\b{re.escape(name)}\b", " ", rest)
         if has_words(rest):
             text = rest
-            weighted.append((" ".join(query.named), PLACE_TERM_WEIGHT))
+            # the territory's own name too: "Marsiglia" is "Marseille" in the pages
+            weighted.append((" ".join(dict.fromkeys((*query.named, *query.places))), PLACE_TERM_WEIGHT))
     if query.neighbours:
         weighted.append((query.neighbours, NEIGHBOUR_TERM_WEIGHT))
     return text, tuple(weighted)

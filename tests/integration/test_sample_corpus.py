@@ -51,6 +51,15 @@ def test_question_outside_the_corpus_gets_i_dont_know_and_a_partner(runtime: Run
     assert "My sources don't say" in answer.text and answer.redirect is not None
 
 
+@pytest.mark.parametrize("text", ["How much is the monthly metro pass?", "Wie viel kostet die Fähre zum Château d'If?",
+                                  "¿Cuánto cuesta el abono de transporte mensual?"])
+def test_a_price_the_sources_do_not_give_is_not_answered_from_the_page_that_is_close(runtime: Runtime,
+                                                                                    text: str) -> None:
+    """The pages about the pass and the ferry say they exist, not what they cost (0.95 confidence before)."""
+    answer = ask(runtime, text)
+    assert answer.status == "abstained" and answer.confidence < 0.35 and answer.redirect is not None
+
+
 def test_labelled_questions_meet_the_floors(runtime: Runtime) -> None:
     """tests/eval/questions.yaml (five languages, audiences, shared locations): a right source in the
     top 3 for >= 90 % of answerable questions; with a location, the first passage within the radius the

@@ -110,6 +110,11 @@ def test_place_names_count_less_than_the_need_in_keyword_search() -> None:
     assert "marseille" not in text and "baigner" in text
     assert weighted[0] == ("marseille", PLACE_TERM_WEIGHT)
     assert weighted[1][1] == NEIGHBOUR_TERM_WEIGHT and "plage" in weighted[1][0]
+    italian = understand(IncomingMessage("t", "u", "Dove fare il bagno a Marsiglia?"), "it", GAZETTEER,
+                         TERRITORY.bbox, INTENTS)
+    # the pages say "Marseille": the territory's name is searched beside the one the question uses
+    assert italian.places == ("marseille",)
+    assert keyword_text(italian)[1][0] == ("marsiglia marseille", PLACE_TERM_WEIGHT)
     only_place = understand(IncomingMessage("t", "u", "Cassis ?"), "fr", GAZETTEER, TERRITORY.bbox, INTENTS)
     assert keyword_text(only_place) == ("Cassis ?", ())  # nothing else to look for: the name counts fully
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genius_loci.connectors.answer_types import asked_type, has_type
+from genius_loci.connectors.answer_types import asked_type, asks_price, has_type
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
-from genius_loci.connectors.rerank.confidence import ConfidenceWeights
+from genius_loci.connectors.rerank.confidence import ConfidenceWeights, holds_amount
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
 from genius_loci.connectors.rerank.linear import LinearModel
 from genius_loci.core.errors import ConfigError
@@ -39,6 +39,14 @@ def test_a_page_about_the_need_asked_in_another_language_and_the_place_asked_abo
     assert column(rows, "needs_in_title") == [0.0, 1.0, 0.0]  # only "Les plages du Prado" is about it
     assert column(rows, "place_in") == [0.0, 1.0, 1.0]
     assert column(rows, "place_in_title") == [0.0, 0.0, 1.0]
+
+
+def test_a_place_named_in_another_language_is_found_under_the_territorys_name() -> None:
+    beaches = passage("beaches", "Les plages du Prado", "À Marseille, la plage du Prado est surveillée l'été.")
+    hits = [Hit(beaches, 1.0, {"bm25": 5.0, "dense": 0.8}, {"bm25": 1, "dense": 1})]
+    query = Query("Dove fare il bagno a Marsiglia?", "it", named=("marsiglia",), places=("marseille",))
+    rows = features(query, hits, lambda term: 1.0, AnalysisCache(intents=INTENTS))
+    assert column(rows, "place_in") == [1.0] and column(rows, "place_in_title") == [0.0]
 
 
 def test_a_question_naming_no_need_and_no_place_reads_nothing_there() -> None:
@@ -77,6 +85,29 @@ def test_the_answer_type_a_question_asks_for(question: str, kind: str | None) ->
     assert asked_type(question) == kind
 
 
+@pytest.mark.parametrize(("question", "price"), [
+    ("Combien coûte l'entrée du Mucem ?", True),
+    ("¿Cuánto cuesta la entrada?", True),
+    ("How much is the ferry to the Frioul?", True),
+    ("C'est payant ?", True),
+    ("Was kostet ein Zimmer im Studentenwohnheim?", True),
+    ("How much time does the hike take?", False),
+    ("Wie hoch ist die Sainte-Victoire?", False),  # a height
+    ("Y a-t-il des aides pour payer les frais d'inscription ?", False),  # whether help exists, not a price
+])
+def test_a_question_asks_a_price_or_not(question: str, price: bool) -> None:
+    assert asks_price(question) is price
+
+
+def test_passages_that_give_no_amount_cannot_answer_a_price_question() -> None:
+    mucem = passage("mucem", "Le Mucem", "Le Mucem a ouvert en 2013. Il relie le fort Saint-Jean par une passerelle.")
+    priced = passage("tarifs", "Tarifs", "L'entrée coûte 11 € ; elle est gratuite le premier dimanche du mois.")
+    assert not holds_amount([Hit(mucem, 1.0)])
+    assert holds_amount([Hit(mucem, 1.0), Hit(priced, 0.9)])
+
+
 def test_a_sentence_holds_an_amount_or_not() -> None:
     assert has_type("L'entrée coûte 11 € en plein tarif.", "amount")
     assert not has_type("Le musée est ouvert tous les jours sauf le mardi.", "amount")
+    assert has_type("Compter 1 200 euros par mois, ou EUR 900 en colocation.", "amount")
+    assert not has_type("Lancée en 1995, Euroméditerranée est l'une des plus grandes opérations.", "amount")
