@@ -139,9 +139,16 @@ def _entities(text: str) -> list[str]:
             name = rest[1]
         name = re.sub(r"^(?:(?:de|du|des|la|le|les|the|of|el|il|lo|der|die|das)\s+|[dl][’'])+", "", name,
                       flags=re.IGNORECASE)
-        if len(name) >= 2:
-            found.append(name)
+        if len(name) < 2 or (" " not in name and _GERMAN_NOUN_BEFORE.search(text[:match.start()])):
+            continue  # German capitalises its nouns: "Und im Winter?", "Ist das Museum kostenlos?" name nothing
+        found.append(name)
     return found
+
+
+# A German article or contraction right before a capitalised word makes it a noun, not a name ("im Winter",
+# "mit dem Zug", "einen Markt"; not "des", French too); a name of several words ("das Château d'If") stays a name.
+_GERMAN_NOUN_BEFORE = re.compile(r"\b(?:der|die|das|dem|den|ein|eine|einen|einem|einer|eines|im|am|zum|zur|vom|"
+                                 r"beim|ins|ans|kein|keine|keinen)\s+$")
 
 
 _OPENERS = frozenset(w for o in OPENINGS for w in o.split()) | {"ok", "merci", "thanks", "hello", "bonjour"}

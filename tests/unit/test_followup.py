@@ -82,6 +82,18 @@ def test_grammar_words_with_an_apostrophe_are_not_the_subject() -> None:
                                           "Qu'y a-t-il à voir à Aubagne — C'est là que la pétanque a été inventée ?")
 
 
+def test_german_nouns_are_not_taken_for_the_subject() -> None:
+    """German capitalises every noun: "Winter", "Zug" and "Museum" are not what the conversation is about."""
+    _, parking, winter, train = read_all("Wo kann man in Cassis baden?", "Gibt es dort Parkplätze?",
+                                         "Und im Winter?", "Wie komme ich mit dem Zug hin?")
+    assert (parking.reason, parking.subject) == ("points back", "Cassis")
+    assert (winter.reason, winter.subject) == ("continues", "Cassis")
+    assert (train.reason, train.text) == ("points back", "Wie komme ich mit dem Zug hin? (Cassis)")
+    museum = FOLLOW.read("Ist das Museum kostenlos?", FOLLOW.read("Was kann man in Aubagne besichtigen?", None))
+    assert museum.subject == "Aubagne"
+    assert FOLLOW.subject("Wie kommt man zum Château d'If?") == "Château d'If"  # a name of several words
+
+
 def test_a_first_message_is_new() -> None:
     assert FOLLOW.read("Et à Cassis ?", None) == Reading("Et à Cassis ?", "new", "Cassis")
 
