@@ -94,7 +94,7 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
     mass = sum(idf(t) for t in wanted) or 1.0
     pairs = set(itertools.pairwise(wanted))
     asked = set(query.needs)
-    places = [re.compile(rf"\b{re.escape(name)}\b") for name in dict.fromkeys((*query.named, *query.places))]
+    places = [re.compile(rf"\b{re.escape(name)}\b") for name in query.named]
     rows = []
     for hit in hits:
         pid = hit.passage.id

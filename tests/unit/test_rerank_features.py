@@ -41,14 +41,6 @@ def test_a_page_about_the_need_asked_in_another_language_and_the_place_asked_abo
     assert column(rows, "place_in_title") == [0.0, 0.0, 1.0]
 
 
-def test_a_place_named_in_another_language_is_found_under_the_territorys_name() -> None:
-    beaches = passage("beaches", "Les plages du Prado", "À Marseille, la plage du Prado est surveillée l'été.")
-    hits = [Hit(beaches, 1.0, {"bm25": 5.0, "dense": 0.8}, {"bm25": 1, "dense": 1})]
-    query = Query("Dove fare il bagno a Marsiglia?", "it", named=("marsiglia",), places=("marseille",))
-    rows = features(query, hits, lambda term: 1.0, AnalysisCache(intents=INTENTS))
-    assert column(rows, "place_in") == [1.0] and column(rows, "place_in_title") == [0.0]
-
-
 def test_a_question_naming_no_need_and_no_place_reads_nothing_there() -> None:
     hits = [Hit(passage("p", "Le Mucem", "Le Mucem a ouvert en 2013."), 1.0, {"bm25": 3.0}, {"bm25": 1})]
     rows = features(Query("Quand le Mucem a-t-il ouvert ?", "fr"), hits, lambda term: 1.0,
