@@ -215,7 +215,7 @@ class Assistant:
         the assistant can tell about instead."""
         redirect = self._router.for_question(query)
         text = self._voice.say("dont_know", query.language, partner=redirect.name, url=redirect.url)
-        close = list(dict.fromkeys(h.passage.title for h in hits[:CLOSE_TOPICS] if h.passage.title))
+        close = close_topics(hits, query.language)
         if close and confidence >= CLOSE_ENOUGH:
             text = f"{text}\n{self._voice.say('close_topic', query.language, topic=' ; '.join(close))}"
         timings["total"] = _ms(started)
@@ -231,6 +231,16 @@ CLOSE_TOPICS = 2
 NEARBY_KM = 3.0
 NEARBY_CANDIDATES = 20
 NEARBY_PLACES = 3
+
+
+def close_topics(hits: Sequence[Hit], language: str) -> list[str]:
+    """The titles of the closest pages, in one language: the person's when a close page is in it, else the
+    first page's ("Cassis, fishing port and vineyards", not that and "Cassis, port de pêche et vignoble")."""
+    near = [h.passage for h in hits[:CLOSE_TOPICS * 2] if h.passage.title]
+    if not near:
+        return []
+    shown = language if any(p.language == language for p in near) else near[0].language
+    return list(dict.fromkeys(p.title for p in near if p.language == shown))[:CLOSE_TOPICS]
 
 
 def _km(km: float, language: str) -> str:

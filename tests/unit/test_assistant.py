@@ -78,3 +78,20 @@ async def test_requests_outside_its_role_are_declined_politely_without_search(
     assert needle in answer.text
     assert answer.citations == () and answer.answerer == "none"
     assert "retrieve" not in answer.timings_ms  # nothing was searched, no model was asked
+
+
+def test_what_it_can_tell_about_instead_is_listed_in_one_language() -> None:
+    from genius_loci.core.assistant import close_topics
+    from genius_loci.core.types import Hit, Passage
+
+    def hit(pid: str, title: str, language: str) -> Hit:
+        return Hit(Passage(pid, pid, title, "…", f"https://example.org/{pid}", language), 1.0)
+
+    twins = [hit("cassis-fr", "Cassis, port de pêche et vignoble", "fr"),
+             hit("cassis-en", "Cassis, fishing port and vineyards", "en"),
+             hit("access-fr", "Aller à Cassis", "fr"), hit("access-en", "Getting to Cassis", "en")]
+    assert close_topics(twins, "en") == ["Cassis, fishing port and vineyards", "Getting to Cassis"]
+    assert close_topics(twins, "fr") == ["Cassis, port de pêche et vignoble", "Aller à Cassis"]
+    # no close page in Italian: the first page's language, not both
+    assert close_topics(twins, "it") == ["Cassis, port de pêche et vignoble", "Aller à Cassis"]
+    assert close_topics([], "en") == []
