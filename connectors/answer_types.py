@@ -17,12 +17,23 @@ ASKS = {
                          r"cuanto vale|kostet|kosten|wie hoch|wie teuer|frais|fees?)\b"),
     "count": re.compile(r"\b(combien|how many|cuantos|cuantas|quanti|quante|wie viele)\b"),
 }
-# A question that asks what something costs (narrower than ``amount``: not "wie hoch", "fees" as a topic)
+# Facts a question can ask for that a passage either gives or does not: what something costs (narrower than
+# ``amount``: not "wie hoch", "fees" as a topic), and when a place opens (times, days).
 PRICE = re.compile(r"\b(combien coute|combien ca coute|combien faut il payer|quel prix|quel est le prix|prix moyen|"
                    r"loyer moyen|c est payant|est ce payant|how much (?:does|do|is|are|will|would|for)|"
                    r"what is the price|what does it cost|what do they cost|how expensive|average rent|average price|"
                    r"cuanto cuesta|cuanto cuestan|cuanto vale|cuanto se paga|quanto costa|quanto costano|"
                    r"quanto viene|was kostet|was kosten|wie viel kostet|wieviel kostet|wie viel kosten|wie teuer)\b")
+_DAYS = (r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|"
+         r"sunday|lunes|martes|miercoles|jueves|viernes|sabado|domingo|lunedi|martedi|mercoledi|giovedi|venerdi|"
+         r"sabato|domenica|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag")
+_ON_DAY = r"(?:" + _DAYS + r")s?"
+HOURS = re.compile(r"\b(a quelle heure|quelle heure|horaires?|heures d ouverture|ouvert le " + _ON_DAY + r"|"
+                   r"ferme le " + _ON_DAY + r"|what time|opening hours|opening times|open on " + _ON_DAY + r"|"
+                   r"a que hora|horarios?|abre el " + _ON_DAY + r"|a che ora|orari|orario|aperto (?:il |la )?"
+                   + _ON_DAY + r"|um wie viel uhr|wann offnet|wann schliesst|offnungszeiten|"
+                   r"(?:am|an) " + _ON_DAY + r" geoffnet)\b")
+FACTS = {"price": PRICE, "hours": HOURS}
 # A question that asks for a list or a plan: the answer combines several passages.
 # ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
 LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"
@@ -34,6 +45,10 @@ LOOKS = {
     "date": re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|"
                        r"octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
                        r"october|november|december|siecle|century)\b"),
+    # times ("9 h", "10h30", "18:00", "9 am"), days of the week, "every day", "24/7", "all year round"
+    "hours": re.compile(r"\b\d{1,2}\s?h(?:\s?\d{2})?\b|\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b|\b(?:"
+                        + _DAYS + r")s?\b|\b(?:tous les jours|toute l annee|every day|daily|all year|24/7|"
+                        r"todos los dias|tutti i giorni|taglich|jeden tag)\b"),
     # a figure (thousands grouped, decimals) then its currency — not "en 1995, Euroméditerranée" — or "free"
     "amount": re.compile(r"\d+(?:[\s.,]\d{3})*(?:[.,]\d+)?\s*(?:€|\$|\b(?:eur|euros?|dollars?|francs?)\b)|"
                          r"(?:€|\$|\beur\b)\s*\d|\bgratuit|\bfree\b"),
@@ -51,9 +66,17 @@ def asked_type(text: str) -> str | None:
     return None
 
 
-def asks_price(text: str) -> bool:
-    """Whether the question asks what something costs ("Combien coûte l'entrée ?", "How much is the ferry?")."""
-    return bool(PRICE.search(fold(text)))
+def asks_for_fact(text: str) -> str | None:
+    """``price`` when the question asks what something costs ("Combien coûte l'entrée ?", "How much is the
+    ferry?"), ``hours`` when it asks when a place opens ("À quelle heure ferme…", "Is it open on Sundays?"),
+    else None."""
+    folded = fold(text)
+    return next((kind for kind, pattern in FACTS.items() if pattern.search(folded)), None)
+
+
+def holds_fact(sentence: str, kind: str) -> bool:
+    """Whether ``sentence`` gives that kind of fact: an amount for ``price``, a time or a day for ``hours``."""
+    return has_type(sentence, "amount" if kind == "price" else kind)
 
 
 def has_type(sentence: str, kind: str) -> bool:

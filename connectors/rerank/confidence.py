@@ -27,7 +27,7 @@ from genius_loci.core.ports import Embedder
 from genius_loci.core.types import Hit, Query
 
 from ..analysis import sentences, terms
-from ..answer_types import asked_type, asks_price, has_type
+from ..answer_types import asked_type, asks_for_fact, has_type, holds_fact
 from .features import BASE, AnalysisCache, features
 from .features import NAMES as RERANK_NAMES
 from .linear import TermStatistics, question_idf, read_model
@@ -37,10 +37,11 @@ NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "t
          "missing_rare", "missing_rare_in_head", "missing_x_same_language", "needs_asked", "needs_in_top",
          "needs_in_head", "place_named", "place_in_top")
 SENTENCE_HITS = 3  # the passages whose sentences are compared with the question (those an answer quotes)
-# A question asking how much something costs, when no sentence of those passages holds an amount (a figure with
-# its currency, "free", "gratuit"): they cannot answer it, however close they are ("Combien coûte l'entrée ?" on
-# the museum's page that gives none). The confidence is held below any sensible threshold.
-NO_AMOUNT_CEILING = 0.05
+# A question asking what something costs or when a place opens, when no sentence of those passages gives an
+# amount (a figure with its currency, "free") or a time or day: they cannot answer it, however close they are
+# ("Combien coûte l'entrée ?" on the museum's page that gives none). The confidence is held below any sensible
+# threshold.
+MISSING_FACT_CEILING = 0.05
 HEAD = 10  # hits whose features are computed together (z-scores are relative to them)
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +138,12 @@ class LearnedConfidence:
         if row is None:
             return 0.0
         probability = self._weights.probability(row)
-        if asks_price(query.text) and not holds_amount(hits[:SENTENCE_HITS]):
-            return min(probability, NO_AMOUNT_CEILING)
+        fact = asks_for_fact(query.text)
+        if fact is not None and not holds(hits[:SENTENCE_HITS], fact):
+            return min(probability, MISSING_FACT_CEILING)
         return probability
 
 
-def holds_amount(hits: Sequence[Hit]) -> bool:
-    """Whether a sentence of ``hits`` gives an amount (a figure with its currency, or "free")."""
-    return any(has_type(s, "amount") for h in hits for s in sentences(h.passage.text) or [h.passage.text])
+def holds(hits: Sequence[Hit], fact: str) -> bool:
+    """Whether a sentence of ``hits`` gives that kind of fact (``answer_types.holds_fact``)."""
+    return any(holds_fact(s, fact) for h in hits for s in sentences(h.passage.text) or [h.passage.text])

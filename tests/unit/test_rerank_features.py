@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genius_loci.connectors.answer_types import asked_type, asks_price, has_type
+from genius_loci.connectors.answer_types import asked_type, asks_for_fact, has_type, holds_fact
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
-from genius_loci.connectors.rerank.confidence import ConfidenceWeights, holds_amount
+from genius_loci.connectors.rerank.confidence import ConfidenceWeights, holds
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
 from genius_loci.connectors.rerank.linear import LinearModel
 from genius_loci.core.errors import ConfigError
@@ -77,25 +77,35 @@ def test_the_answer_type_a_question_asks_for(question: str, kind: str | None) ->
     assert asked_type(question) == kind
 
 
-@pytest.mark.parametrize(("question", "price"), [
-    ("Combien coûte l'entrée du Mucem ?", True),
-    ("¿Cuánto cuesta la entrada?", True),
-    ("How much is the ferry to the Frioul?", True),
-    ("C'est payant ?", True),
-    ("Was kostet ein Zimmer im Studentenwohnheim?", True),
-    ("How much time does the hike take?", False),
-    ("Wie hoch ist die Sainte-Victoire?", False),  # a height
-    ("Y a-t-il des aides pour payer les frais d'inscription ?", False),  # whether help exists, not a price
+@pytest.mark.parametrize(("question", "fact"), [
+    ("Combien coûte l'entrée du Mucem ?", "price"),
+    ("¿Cuánto cuesta la entrada?", "price"),
+    ("How much is the ferry to the Frioul?", "price"),
+    ("C'est payant ?", "price"),
+    ("Was kostet ein Zimmer im Studentenwohnheim?", "price"),
+    ("À quelle heure ferme la pharmacie le dimanche ?", "hours"),
+    ("Is the Mucem open on Mondays?", "hours"),
+    ("¿A qué hora abre la oficina de correos?", "hours"),
+    ("Il museo è aperto la domenica?", "hours"),
+    ("Wann öffnet das Museum?", "hours"),
+    ("How much time does the hike take?", None),
+    ("Wie hoch ist die Sainte-Victoire?", None),  # a height
+    ("Y a-t-il des aides pour payer les frais d'inscription ?", None),  # whether help exists, not a price
+    ("Quand a ouvert le Mucem ?", None),  # a date, not opening hours
 ])
-def test_a_question_asks_a_price_or_not(question: str, price: bool) -> None:
-    assert asks_price(question) is price
+def test_a_question_asks_a_price_or_opening_hours_or_neither(question: str, fact: str | None) -> None:
+    assert asks_for_fact(question) == fact
 
 
-def test_passages_that_give_no_amount_cannot_answer_a_price_question() -> None:
+def test_passages_that_do_not_give_the_fact_cannot_answer_the_question() -> None:
     mucem = passage("mucem", "Le Mucem", "Le Mucem a ouvert en 2013. Il relie le fort Saint-Jean par une passerelle.")
     priced = passage("tarifs", "Tarifs", "L'entrée coûte 11 € ; elle est gratuite le premier dimanche du mois.")
-    assert not holds_amount([Hit(mucem, 1.0)])
-    assert holds_amount([Hit(mucem, 1.0), Hit(priced, 0.9)])
+    timed = passage("horaires", "Horaires", "Ouvert de 10 h à 18 h, sauf le mardi.")
+    assert not holds([Hit(mucem, 1.0)], "price") and not holds([Hit(mucem, 1.0)], "hours")
+    assert holds([Hit(mucem, 1.0), Hit(priced, 0.9)], "price")
+    assert holds([Hit(timed, 1.0)], "hours") and not holds([Hit(timed, 1.0)], "price")
+    assert holds_fact("Markets on Tuesdays, Thursdays and Saturdays.", "hours")
+    assert not holds_fact("Il compte environ 67 000 places.", "hours")
 
 
 def test_a_sentence_holds_an_amount_or_not() -> None:
