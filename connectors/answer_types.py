@@ -33,7 +33,13 @@ HOURS = re.compile(r"\b(a quelle heure|quelle heure|horaires?|heures d ouverture
                    r"a que hora|horarios?|abre el " + _ON_DAY + r"|a che ora|orari|orario|aperto (?:il |la )?"
                    + _ON_DAY + r"|um wie viel uhr|wann offnet|wann schliesst|offnungszeiten|"
                    r"(?:am|an) " + _ON_DAY + r" geoffnet)\b")
-FACTS = {"price": PRICE, "hours": HOURS}
+# ... and a rate or a tax ("Quel est le taux de chômage ?", "Wie hoch ist die Gewerbesteuer?"): a percentage or
+# a sum of money.
+RATE = re.compile(r"\b(quel est le taux|quel taux|quel pourcentage|a combien s eleve le taux|what percentage|"
+                  r"what share|what is the (?:\w+ )?rate|cual es la tasa|que porcentaje|qual e il tasso|"
+                  r"quale percentuale|wie hoch (?:ist|sind) (?:die|der|das) \w*(?:steuer|steuern|quote|satz|abgabe|"
+                  r"abgaben))\b")
+FACTS = {"price": PRICE, "hours": HOURS, "rate": RATE}
 # A question that asks for a list or a plan: the answer combines several passages.
 # ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
 LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"
@@ -41,6 +47,7 @@ LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter
                   r"que hacer|que ver|que visitar|cosa fare|cosa vedere|cosa visitare|"
                   r"was kann man|was tun|sehenswurdigkeiten|sehenswertes|itineraire|itinerary|"
                   r"itinerario|en un jour|in a day|en un dia|in un giorno|an einem tag|list of|liste des)\b")
+_MONEY = r"\d+(?:[\s.,]\d{3})*(?:[.,]\d+)?\s*(?:€|\$|\b(?:eur|euros?|dollars?|francs?)\b)|(?:€|\$|\beur\b)\s*\d"
 LOOKS = {
     "date": re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|"
                        r"octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
@@ -50,8 +57,9 @@ LOOKS = {
                         + _DAYS + r")s?\b|\b(?:tous les jours|toute l annee|every day|daily|all year|24/7|"
                         r"todos los dias|tutti i giorni|taglich|jeden tag)\b"),
     # a figure (thousands grouped, decimals) then its currency — not "en 1995, Euroméditerranée" — or "free"
-    "amount": re.compile(r"\d+(?:[\s.,]\d{3})*(?:[.,]\d+)?\s*(?:€|\$|\b(?:eur|euros?|dollars?|francs?)\b)|"
-                         r"(?:€|\$|\beur\b)\s*\d|\bgratuit|\bfree\b"),
+    "amount": re.compile(_MONEY + r"|\bgratuit|\bfree\b"),
+    # a percentage, or a sum of money ("free" is no rate: "a free shuttle bus")
+    "rate": re.compile(_MONEY + r"|\d+(?:[.,]\d+)?\s?(?:%|pour ?cent|percent|per ?cent|por ciento|prozent)"),
     "count": re.compile(r"\b\d+\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|one|two|three|"
                         r"four|five|six|seven|eight|nine|ten|hundred|thousand|million|millions)\b"),
 }
@@ -69,13 +77,14 @@ def asked_type(text: str) -> str | None:
 def asks_for_fact(text: str) -> str | None:
     """``price`` when the question asks what something costs ("Combien coûte l'entrée ?", "How much is the
     ferry?"), ``hours`` when it asks when a place opens ("À quelle heure ferme…", "Is it open on Sundays?"),
-    else None."""
+    ``rate`` for a rate or a tax ("Quel est le taux de chômage ?"), else None."""
     folded = fold(text)
     return next((kind for kind, pattern in FACTS.items() if pattern.search(folded)), None)
 
 
 def holds_fact(sentence: str, kind: str) -> bool:
-    """Whether ``sentence`` gives that kind of fact: an amount for ``price``, a time or a day for ``hours``."""
+    """Whether ``sentence`` gives that kind of fact: an amount for ``price``, a time or a day for ``hours``, a
+    percentage or a sum of money for ``rate``."""
     return has_type(sentence, "amount" if kind == "price" else kind)
 
 

@@ -88,12 +88,15 @@ def test_the_answer_type_a_question_asks_for(question: str, kind: str | None) ->
     ("¿A qué hora abre la oficina de correos?", "hours"),
     ("Il museo è aperto la domenica?", "hours"),
     ("Wann öffnet das Museum?", "hours"),
+    ("Wie hoch ist die Gewerbesteuer in Marseille?", "rate"),
+    ("Quel est le taux de chômage à Marseille ?", "rate"),
+    ("¿Cuál es la tasa de paro en Marsella?", "rate"),
     ("How much time does the hike take?", None),
     ("Wie hoch ist die Sainte-Victoire?", None),  # a height
     ("Y a-t-il des aides pour payer les frais d'inscription ?", None),  # whether help exists, not a price
     ("Quand a ouvert le Mucem ?", None),  # a date, not opening hours
 ])
-def test_a_question_asks_a_price_or_opening_hours_or_neither(question: str, fact: str | None) -> None:
+def test_a_question_asks_a_price_opening_hours_a_rate_or_none(question: str, fact: str | None) -> None:
     assert asks_for_fact(question) == fact
 
 
@@ -106,6 +109,8 @@ def test_passages_that_do_not_give_the_fact_cannot_answer_the_question() -> None
     assert holds([Hit(timed, 1.0)], "hours") and not holds([Hit(timed, 1.0)], "price")
     assert holds_fact("Markets on Tuesdays, Thursdays and Saturdays.", "hours")
     assert not holds_fact("Il compte environ 67 000 places.", "hours")
+    assert holds_fact("Le chômage atteint 9,5 % en 2023.", "rate") and holds_fact("Taxe : 1 200 € par an.", "rate")
+    assert not holds_fact("A free shuttle bus links the station to the terminal.", "rate")  # free is a price
 
 
 def test_a_sentence_holds_an_amount_or_not() -> None:
