@@ -23,7 +23,7 @@ from genius_loci.connectors.index.weaviate_index import WeaviateIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
 from genius_loci.connectors.llm.local_model import LocalModelServer, model_path
 from genius_loci.connectors.llm.translator import OpenAICompatibleTranslator
-from genius_loci.connectors.rerank.confidence import ConfidenceWeights, LearnedConfidence
+from genius_loci.connectors.rerank.confidence import ConfidenceWeights, LearnedConfidence, MissingFactCeiling
 from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.connectors.sources.cache import FetchCache
 from genius_loci.connectors.sources.files import FileFetcher
@@ -231,9 +231,10 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
     intents = Intents(load_intents(settings.intents_path))
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index, intents=intents)
                 if settings.reranker == "linear" else None)
-    confidence: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder,
+    calibrated: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder,
                                                 intents)
                               if settings.confidence == "learned" else ConfidenceModel())
+    confidence = MissingFactCeiling(calibrated, settings.answer_passages)
     voice = territory.voice
     client = client or build_llm_client(settings)
     translations = build_translations(settings, client, metrics)

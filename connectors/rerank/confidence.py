@@ -23,7 +23,7 @@ import numpy as np
 
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.intents import Intents
-from genius_loci.core.ports import Embedder
+from genius_loci.core.ports import Calibrator, Embedder
 from genius_loci.core.types import Hit, Query
 
 from ..analysis import sentences, terms
@@ -37,8 +37,8 @@ NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "t
          "missing_rare", "missing_rare_in_head", "missing_x_same_language", "needs_asked", "needs_in_top",
          "needs_in_head", "place_named", "place_in_top")
 SENTENCE_HITS = 3  # the passages whose sentences are compared with the question (those an answer quotes)
-# A question asking what something costs or when a place opens, when no sentence of those passages gives an
-# amount (a figure with its currency, "free") or a time or day: they cannot answer it, however close they are
+# A question asking what something costs, when a place opens or what a rate is, when none of the passages an answer
+# is written from gives an amount, a time or day, or a percentage: they cannot answer it, however close they are
 # ("Combien coûte l'entrée ?" on the museum's page that gives none). The confidence is held below any sensible
 # threshold.
 MISSING_FACT_CEILING = 0.05
@@ -135,15 +135,26 @@ class LearnedConfidence:
 
     async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
         row = await self._features.row(query, hits)
-        if row is None:
-            return 0.0
-        probability = self._weights.probability(row)
+        return 0.0 if row is None else self._weights.probability(row)
+
+
+class MissingFactCeiling:
+    """``Calibrator`` around any other (learned or similarity): a question asking for a price, opening hours or a
+    rate (``answer_types.asks_for_fact``) gets at most ``MISSING_FACT_CEILING`` when none of the first
+    ``passages`` hits — those an answer is written from — gives that kind of fact."""
+
+    def __init__(self, inner: Calibrator, passages: int) -> None:
+        self._inner = inner
+        self._passages = passages
+
+    async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
+        confidence = await self._inner(query, hits)
         fact = asks_for_fact(query.text)
-        if fact is not None and not holds(hits[:SENTENCE_HITS], fact):
-            return min(probability, MISSING_FACT_CEILING)
-        return probability
+        if fact is not None and not holds(hits[: self._passages], fact):
+            return min(confidence, MISSING_FACT_CEILING)
+        return confidence
 
 
 def holds(hits: Sequence[Hit], fact: str) -> bool:
-    """Whether a sentence of ``hits`` gives that kind of fact (``answer_types.holds_fact``)."""
-    return any(holds_fact(s, fact) for h in hits for s in sentences(h.passage.text) or [h.passage.text])
+    """Whether one of ``hits`` gives that kind of fact (``answer_types.holds_fact``)."""
+    return any(holds_fact(h.passage.text, fact) for h in hits)

@@ -1,7 +1,7 @@
 import pytest
 
-from genius_loci.core.assistant import Assistant
-from genius_loci.core.types import IncomingMessage
+from genius_loci.core.assistant import Assistant, close_topics
+from genius_loci.core.types import Hit, IncomingMessage, Passage
 
 
 def _msg(text: str, **kw: object) -> IncomingMessage:
@@ -81,9 +81,6 @@ async def test_requests_outside_its_role_are_declined_politely_without_search(
 
 
 def test_what_it_can_tell_about_instead_is_listed_in_one_language() -> None:
-    from genius_loci.core.assistant import close_topics
-    from genius_loci.core.types import Hit, Passage
-
     def hit(pid: str, title: str, language: str) -> Hit:
         return Hit(Passage(pid, pid, title, "…", f"https://example.org/{pid}", language), 1.0)
 

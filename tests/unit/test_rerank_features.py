@@ -1,5 +1,6 @@
 """The reranker's reading of what a passage is about: the needs it names in any language, the place asked about."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 
 from genius_loci.connectors.answer_types import asked_type, asks_for_fact, has_type, holds_fact
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
-from genius_loci.connectors.rerank.confidence import ConfidenceWeights, holds
+from genius_loci.connectors.rerank.confidence import ConfidenceWeights, MissingFactCeiling, holds
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
 from genius_loci.connectors.rerank.linear import LinearModel
 from genius_loci.core.errors import ConfigError
@@ -111,6 +112,19 @@ def test_passages_that_do_not_give_the_fact_cannot_answer_the_question() -> None
     assert not holds_fact("Il compte environ 67 000 places.", "hours")
     assert holds_fact("Le chômage atteint 9,5 % en 2023.", "rate") and holds_fact("Taxe : 1 200 € par an.", "rate")
     assert not holds_fact("A free shuttle bus links the station to the terminal.", "rate")  # free is a price
+
+
+async def test_the_ceiling_holds_down_whichever_calibrator_when_the_passages_lack_the_fact() -> None:
+    async def sure(query: Query, hits: Sequence[Hit]) -> float:
+        return 0.9
+
+    ceiling = MissingFactCeiling(sure, passages=1)
+    mucem = Hit(passage("mucem", "Le Mucem", "Le Mucem a ouvert en 2013."), 1.0)
+    priced = Hit(passage("tarifs", "Tarifs", "L'entrée coûte 11 €."), 0.9)
+    price = Query("Combien coûte l'entrée du Mucem ?", "fr")
+    assert await ceiling(price, [mucem, priced]) == 0.05  # the amount is in the second hit, not the one answered from
+    assert await ceiling(price, [priced, mucem]) == 0.9
+    assert await ceiling(Query("Quand a ouvert le Mucem ?", "fr"), [mucem]) == 0.9  # no such fact asked
 
 
 def test_a_sentence_holds_an_amount_or_not() -> None:
