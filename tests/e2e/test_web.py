@@ -114,6 +114,20 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def shoot(page: Any, name: str, **options: Any) -> None:
+    """Writes docs/web/NAME.png. Chromium without a GPU now and then fails a capture ("Unable to capture
+    screenshot", a protocol error, not the page's): once more after a pause, then the error stands."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=str(SHOTS / f"{name}.png"), **options)
+    except Error as exc:
+        if "Unable to capture screenshot" not in str(exc):
+            raise
+        time.sleep(1.0)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), **options)
+
+
 def login(browser: Any, base: str, name: str, password: str, width: int = 1280) -> Any:
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{base}/dashboard/overview")
@@ -150,7 +164,7 @@ def test_the_widget_on_the_agency_site_streams_a_cited_answer_and_counts_the_par
     assert cite.get_attribute("href", timeout=5000).startswith("http")
     assert final.locator(".sources li a").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
-    page.screenshot(path=str(SHOTS / "chat.png"))
+    shoot(page, "chat")
 
     redirect = final.locator("a.redirect")
     href = redirect.get_attribute("href")
@@ -217,7 +231,7 @@ def test_the_dashboard_counts_today_s_question_in_every_view(browser: Any, base:
         assert page.locator("h1").count() == 1
         if page.locator("canvas").count():  # Chart.js drew on them
             assert page.evaluate("Array.from(document.querySelectorAll('canvas')).every(c => c.width > 0)")
-        page.screenshot(path=str(SHOTS / f"{view}.png"), full_page=True)
+        shoot(page, view, full_page=True)
         assert page.request.get(f"{base}/dashboard/{view}.csv").headers["content-type"].startswith("text/csv")
     page.goto(f"{base}/dashboard/map")
     assert page.locator("svg circle[data-commune]").count() == 92
@@ -288,5 +302,5 @@ def test_a_wrong_password_is_refused_then_rate_limited(browser: Any, base: str) 
     with page.expect_response(f"{base}/dashboard/login") as response:
         page.click("button[type=submit]")
     assert response.value.status == 429
-    page.screenshot(path=str(SHOTS / "login.png"))
+    shoot(page, "login")
     page.close()
