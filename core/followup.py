@@ -35,7 +35,8 @@ QUESTION_WORDS = frozenset("""
     donde cuando como cuanto cuanta por que cual quien es son esta estan hay el la los las un una de del en con y
     o para puedo puede se mi me te lo mejor
     dove quando come quanto perche cosa quale chi e sono c il lo la gli le un una di del della in con e o per
-    posso puo si mi migliore
+    posso puo si mi migliore al allo alla alle agli ai sul sull sulla sulle sui nel nell nella nelle nei dal dall
+    dalla dalle dai dell della delle degli
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
     mit und oder fur kann man ich mich mir beste
 """.split())
@@ -99,10 +100,17 @@ class FollowUps:
         if points_back and before and needs and not _names(own_subject, before):
             # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
+        if opens and needs and not own_subject and before and not set(needs) <= set(self._intents.of(previous.text)):
+            # "Et pour dîner face à la mer ?" after a question about Marseille: a new need, asked about the same
+            # place (the previous question's need would outweigh the new one if the two were joined)
+            return Reading(f"{text.rstrip()} ({before})", "same place", before)
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place
             return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", own_subject or before)
+        if not own_subject and not needs and len(own) <= 1 and len(tokens) <= SHORT and not set(tokens) <= _OPENERS:
+            # "Wo genau?", "Il faut réserver ?", "How do I apply?": nothing to ask about but the previous question
+            return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", before)
         if not own and not own_subject and needs and before and len(tokens) <= SHORT:
             # "Where can I eat?" right after questions about Cassis: eating in Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)

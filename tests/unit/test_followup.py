@@ -57,7 +57,17 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
      "Y a-t-il des espaces de coworking ? (Marseille)"),
     ("How do I get from Marseille airport to the Old Port?", "How long does it take?", "continues",
      "How do I get from Marseille airport to the Old Port — How long does it take?"),
+    # nothing to ask about but the previous question: "where exactly?", "must we book?", "how do I apply?"
+    ("Gibt es in der Region eine Luftfahrtindustrie?", "Wo genau?", "continues",
+     "Gibt es in der Region eine Luftfahrtindustrie — Wo genau?"),
+    ("Kann ich in Marseille einen Master machen?", "Wie bewerbe ich mich?", "continues",
+     "Kann ich in Marseille einen Master machen — Wie bewerbe ich mich?"),
+    ("Que faire à Cassis ?", "Il faut réserver ?", "continues", "Que faire à Cassis — Il faut réserver ?"),
+    # a new need after "and": asked about the same place, not joined to the previous need
+    ("On cherche où voir le coucher de soleil à Marseille", "Et pour dîner face à la mer ?", "same place",
+     "Et pour dîner face à la mer ? (Marseille)"),
     # standing on their own: nothing carried over
+    ("Que faire à Cassis ?", "ok", "standalone", None),
     ("Que faire à Cassis ?", "Where can I eat calissons?", "standalone", None),
     ("Que faire à Cassis ?", "Is there a wine bar in Aix?", "standalone", None),
     ("Que faire à Cassis ?", "Qu'y a-t-il à voir à La Ciotat ?", "standalone", None),
@@ -102,7 +112,8 @@ def test_a_first_message_is_new() -> None:
     ("Où se baigner à Marseille ?", "swim"), ("Where can I swim?", "swim"), ("Wo kann man baden?", "swim"),
     ("¿Dónde está la playa?", "swim"), ("Dove posso fare il bagno?", "swim"), ("Combien coûte un loyer ?", "rent"),
     ("Wo finde ich eine Wohnung?", "rent"), ("Is the tram wheelchair accessible?", "accessible"),
-    ("Where do I park the car?", "park"), ("¿Cómo pido una beca?", "grants"),
+    ("Where do I park the car?", "park"), ("¿Cómo pido una beca?", "grants"), ("Où dîner ce soir ?", "eat"),
+    ("Where can we have dinner?", "eat"), ("Dove cenare?", "eat"), ("Wo kann man zu Abend essen?", "eat"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
