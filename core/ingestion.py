@@ -128,7 +128,7 @@ class Ingestor:
     async def _embed(self, batch: list[Passage]) -> Vector:
         """The passages' vectors; their sentences are embedded too when dense search scores sentences (kept by
         the embedder's cache for the questions to come)."""
-        vectors = await self._embedder.embed([_embedding_text(p) for p in batch], role="passage")
+        vectors = await self._embedder.embed([embedding_text(p) for p in batch], role="passage")
         if self._sentences is not None:
             await self._sentences.warm(batch)
         return vectors
@@ -190,5 +190,6 @@ class SyncSchedule:
         return report
 
 
-def _embedding_text(passage: Passage) -> str:
+def embedding_text(passage: Passage) -> str:
+    """What is embedded for a passage (its vector in the index)."""
     return f"{passage.title}\n{passage.text}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from genius_loci.config.loader import load_territory
 from genius_loci.connectors.answer_types import asks_for_list
 from genius_loci.connectors.answerers.extractive import MAX_SENTENCES, ExtractiveAnswerer
 from genius_loci.core.answering.citations import resolve_citations
+from genius_loci.core.ingestion import embedding_text
 from genius_loci.core.types import Hit, Passage, Query
 
 VOICE = load_territory(Path(__file__).resolve().parents[2] / "config" / "territory.yaml").voice
@@ -45,3 +48,43 @@ async def test_a_plan_combines_more_passages_than_a_question() -> None:
         (await answerer.compose(Query("Qu'y a-t-il à voir à Aix ?", "fr"), SIGHTS)).text, SIGHTS)
     assert len(one_cited) <= 2 and one.count(". ") + 1 <= MAX_SENTENCES + 1
     assert len(plan_cited) == 3 and len(plan) > len(one)
+
+
+class TableEmbedder:
+    """Vectors chosen by the test for the passages (as the index embeds them), one shared vector for the rest."""
+
+    def __init__(self, table: dict[str, np.ndarray]) -> None:
+        self._table = table
+
+    async def embed(self, texts: list[str], role: str = "passage") -> np.ndarray:
+        rest = np.array([0.0, 0.0, 1.0])
+        return np.array([self._table.get(t, rest) for t in texts])
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.array(values)
+    return v / np.linalg.norm(v)
+
+
+MALL_FR = Hit(Passage("mall-fr#0", "mall-fr", "Plan-de-Campagne", "Plan-de-Campagne est une grande zone commerciale "
+                      "entre Marseille et Aix.", "https://example.org/mall", "fr"), 5.6)
+MARKETS_EN = Hit(Passage("markets-en#0", "markets-en", "Markets", "Markets are held every morning in Aix.",
+                         "https://example.org/markets", "en"), 5.0)
+MALL_EN = Hit(Passage("mall-en#0", "mall-en", "Plan-de-Campagne", "Plan-de-Campagne is a large shopping area "
+                      "between Marseille and Aix.", "https://example.org/mall", "en"), 5.0)
+
+
+@pytest.mark.parametrize(("second", "cosine", "quoted"), [
+    (MARKETS_EN, 0.81, "mall-fr#0"),  # another page: the best one is quoted, in its language
+    (MALL_EN, 0.93, "mall-en#0"),  # its translation: quoted in the person's language
+])
+async def test_the_persons_language_is_preferred_only_for_a_passage_that_says_the_same_thing(
+        second: Hit, cosine: float, quoted: str) -> None:
+    table = {embedding_text(MALL_FR.passage): _unit(1.0, 0.0, 0.0),
+             embedding_text(second.passage): _unit(cosine, math.sqrt(1 - cosine ** 2), 0.0)}
+    answerer = ExtractiveAnswerer(VOICE, TableEmbedder(table))  # type: ignore[arg-type]
+    hits = [MALL_FR, second]
+    _, _, cited = resolve_citations(
+        (await answerer.compose(Query("Is there a big shopping centre between Marseille and Aix?", "en"), hits)).text,
+        hits)
+    assert cited[0].passage.id == quoted

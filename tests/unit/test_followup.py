@@ -114,6 +114,9 @@ def test_a_first_message_is_new() -> None:
     ("Wo finde ich eine Wohnung?", "rent"), ("Is the tram wheelchair accessible?", "accessible"),
     ("Where do I park the car?", "park"), ("¿Cómo pido una beca?", "grants"), ("Où dîner ce soir ?", "eat"),
     ("Where can we have dinner?", "eat"), ("Dove cenare?", "eat"), ("Wo kann man zu Abend essen?", "eat"),
+    ("Où jeter un vieux canapé ?", "waste"), ("Come funziona la raccolta dei rifiuti?", "waste"),
+    ("Gibt es eine Luft- und Raumfahrtindustrie?", "aerospace"), ("Quels projets dans l'énergie ?", "energy"),
+    ("Is there a shopping centre near Aix?", "shopping"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
