@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     territory_file: Path | None = None
     partners_file: Path | None = None
     sources_file: Path | None = None
-    min_confidence: float = Field(0.35, ge=0.0, le=1.0, description="Below it, say 'I don't know'.")
+    min_confidence: float = Field(0.25, ge=0.0, le=1.0, description="Below it, say 'I don't know'.")
     max_question_chars: int = Field(2000, ge=10, le=100_000)
     search_k: int = Field(8, ge=1, le=100)
     answer_passages: int = Field(3, ge=1, le=10)

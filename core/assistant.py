@@ -28,7 +28,7 @@ from .votes import Vote
 class AnswerPolicy:
     """Limits and thresholds of answering (from settings)."""
 
-    min_confidence: float = 0.35
+    min_confidence: float = 0.25
     max_question_chars: int = 2000
     search_k: int = 8
     answer_passages: int = 3
