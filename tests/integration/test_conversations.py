@@ -12,8 +12,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "conversations.yaml"
 
 
 async def test_scripted_conversations_meet_the_floors(runtime: Runtime) -> None:
-    """Measured (both parts, 191 turns): right source 0.822 (held-out 0.782), right language 0.990 (0.986),
-    unanswerable abstained 0.783 (0.727), stand-alone messages carried over 0.038 (0.063: two of the three are
+    """Measured (both parts, 191 turns): right source 0.841 (held-out 0.800), right language 0.990 (0.986),
+    unanswerable abstained 0.826 (0.818), stand-alone messages carried over 0.038 (0.063: two of the three are
     existential questions given the conversation's commune — "Y a-t-il une pharmacie ouverte la nuit ?
     (Marseille)" — which the script labels as standing alone), follow-ups completed 0.746 (0.909; the second
     tune batch's follow-ups are harder: "C'è ombra sull'isola?" names its subject by a common noun). The issue's
@@ -29,9 +29,9 @@ async def test_scripted_conversations_meet_the_floors(runtime: Runtime) -> None:
     held_out = result["parts"]["held-out"]
     assert result["n_turns"] == len(turns)
     for part in (result, held_out):
-        assert part["right_source"] >= 0.76, part
+        assert part["right_source"] >= 0.78, part
         assert part["right_language"] >= 0.94, part
         assert part["carried_over_wrongly"] <= 0.07, part
     assert result["follow_ups_completed"] >= 0.7, result
     assert held_out["follow_ups_completed"] >= 0.85, held_out
-    assert result["abstained_when_unanswerable"] >= 0.7, result
+    assert result["abstained_when_unanswerable"] >= 0.75, result
