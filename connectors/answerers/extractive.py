@@ -124,10 +124,12 @@ class ExtractiveAnswerer:
             return set(terms(without_stopwords(query.text, query.language), language))
 
         asked = {lang: wanted(lang) for lang in {hits[n - 1].passage.language for n, _, _ in candidates}}
-        return np.array([
-            len(asked[lang] & set(terms(s, lang))) / len(asked[lang]) * 0.5 if asked[lang] else 0.0
-            for n, _, s in candidates for lang in (hits[n - 1].passage.language,)
-        ])
+        shares = []
+        for n, _, sentence in candidates:
+            language = hits[n - 1].passage.language
+            words = asked[language]
+            shares.append(len(words & set(terms(sentence, language))) / len(words) * 0.5 if words else 0.0)
+        return np.array(shares)
 
     async def _write(self, query: Query, hits: Sequence[Hit], picked: list[_Candidate]) -> str:
         source_language = hits[picked[0].hit_number - 1].passage.language
