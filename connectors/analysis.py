@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 
 import Stemmer
 
@@ -32,6 +33,29 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
 
 
+# The version of ``terms``: an index stamps each document's fingerprint with it, so that documents analysed by an
+# earlier version read as changed and the next `loci ingest` writes them again (their vectors come from the cache).
+ANALYSIS_VERSION = "2"  # 2: words stemmed before their accents are folded
+_STAMP = "~terms"
+
+
+def stamped(fingerprint: str) -> str:
+    """A document's fingerprint as an index stores it: with the analysis its keyword terms were written by."""
+    return f"{fingerprint.split(_STAMP, 1)[0]}{_STAMP}{ANALYSIS_VERSION}"
+
+
+def written(stored: str) -> str:
+    """The fingerprint an index stored, whichever analysis its terms were written by (an export: the index it is
+    moved to analyses the passages again)."""
+    return stored.partition(_STAMP)[0]
+
+
+def current(stored: str) -> str:
+    """The fingerprint an index stored, or "" when its terms were written by another analysis (stale)."""
+    head, _, version = stored.partition(_STAMP)
+    return head if version == ANALYSIS_VERSION else ""
+
+
 _local = threading.local()  # a stemmer object serves one thread at a time
 
 
@@ -46,17 +70,25 @@ def _stemmer(language: str) -> Stemmer.Stemmer | None:
 
 
 def terms(text: str, language: str) -> list[str]:
-    """Folded, stop-word-free, stemmed tokens of ``text`` read as ``language``."""
+    """Stop-word-free, stemmed, then accent-folded tokens of ``text`` read as ``language``. Snowball reads the
+    accents (French "randonnée" and "randonner" share "randon" only when the é is there), so words are stemmed
+    before they are folded."""
     stop = STOPWORDS.get(language, frozenset())
-    tokens = [t for t in _TOKEN.findall(fold(text)) if t not in stop and (len(t) > 1 or t.isdigit())]
+    tokens = [t for t in _tokens(text) if (len(t) > 1 or t.isdigit()) and fold(t) not in stop]
     stemmer = _stemmer(language)
-    return stemmer.stemWords(tokens) if stemmer else tokens
+    return [fold(t) for t in (stemmer.stemWords(tokens) if stemmer else tokens)]
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-cased words, accents kept."""
+    return _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
 
 
 def without_stopwords(text: str, language: str) -> str:
     """``text`` without ``language``'s stop words (to read a question's words as another language's)."""
     stop = STOPWORDS.get(language, frozenset())
-    return " ".join(t for t in _TOKEN.findall(fold(text)) if t not in stop)
+    return " ".join(t for t in _TOKEN.findall(fold(text)) if t not in stop)  # folded: another language's accents
+    # would mislead this language's stemmer ("microelectrónica" read as French)
 
 
 def sentences(text: str) -> list[str]:

@@ -41,6 +41,7 @@ QUESTION_WORDS = frozenset("""
     mit und oder fur kann man ich mich mir beste
 """.split())
 MAX_WORDS = 10  # a longer message always stands on its own
+JOIN = " — "  # between a question and the message that continues it
 SHORT = 6  # a message this short with nothing of its own asks about the previous subject ("Where can I eat?")
 _ENTITY = re.compile(r"[A-ZÀ-Þ][\w’'-]*(?:\s+(?:de|du|des|d’|d'|la|le|of|the|di|del|von)?\s*[A-ZÀ-Þ][\w’'-]*)*")
 
@@ -96,7 +97,7 @@ class FollowUps:
         if opens and place is not None and not own and set(needs) <= set(self._intents.of(previous.text)):
             # "Et à Cassis ?" after "Où se baigner à Marseille ?": the same question, about Cassis (a named thing
             # that is not a place — "Et le Château d'If ?", or German's capitalised "Und im Winter?" — continues)
-            return Reading(_swap(previous.text, before, own_subject), "other place", own_subject)
+            return Reading(_swap(_topic(previous.text, before), before, own_subject), "other place", own_subject)
         if points_back and before and needs and not _names(own_subject, before):
             # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
@@ -107,10 +108,10 @@ class FollowUps:
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place
-            return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", own_subject or before)
+            return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", own_subject or before)
         if not own_subject and not needs and len(own) <= 1 and len(tokens) <= SHORT and not set(tokens) <= _OPENERS:
             # "Wo genau?", "Il faut réserver ?", "How do I apply?": nothing to ask about but the previous question
-            return Reading(f"{previous.text.rstrip(' ?!.')} — {text.strip()}", "continues", before)
+            return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         if not own and not own_subject and needs and before and len(tokens) <= SHORT:
             # "Where can I eat?" right after questions about Cassis: eating in Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
@@ -166,6 +167,16 @@ def _names(a: str, b: str) -> bool:
     return bool(a) and fold(a) == fold(b)
 
 
+def _topic(question: str, subject: str) -> str:
+    """The question a conversation's topic opened with, when later messages were joined to it and it names the
+    subject: "What about Aubagne?" after "Qu'y a-t-il à voir à La Ciotat ?" and "C'est là que la pétanque a été
+    inventée ?" asks what there is to see in Aubagne, not whether pétanque was invented there."""
+    head = question.split(JOIN, 1)[0]
+    if head == question or not subject or fold(subject) not in fold(head):
+        return question
+    return f"{head} ?"
+
+
 def _swap(question: str, old: str, new: str) -> str:
     """The question with its subject replaced (or the new subject added when it had none)."""
     if old:
@@ -176,4 +187,4 @@ def _swap(question: str, old: str, new: str) -> str:
         folded = fold(question)
         if pattern.search(folded):
             return pattern.sub(new, folded, count=1)
-    return f"{question.rstrip(' ?!.')} — {new}"
+    return f"{question.rstrip(' ?!.')}{JOIN}{new}"

@@ -16,7 +16,7 @@ import numpy as np
 from genius_loci.core.errors import IndexUnavailable
 from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchRequest, Vector
 
-from ..analysis import terms, without_stopwords
+from ..analysis import current, stamped, terms, without_stopwords, written
 from .postings import Postings
 
 SCHEMA_VERSION = "2"
@@ -105,7 +105,7 @@ class EmbeddedIndex:
                     analysed = " ".join(terms(f"{passage.title}\n{passage.text}", passage.language))
                     self._db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
                                      (cur.lastrowid, analysed))
-                self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (doc_id, fingerprint))
+                self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (doc_id, stamped(fingerprint)))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -129,7 +129,7 @@ class EmbeddedIndex:
 
     async def fingerprints(self) -> Mapping[str, str]:
         with self._lock:
-            return dict(self._db.execute("SELECT doc_id, fingerprint FROM documents").fetchall())
+            return {doc: current(fp) for doc, fp in self._db.execute("SELECT doc_id, fingerprint FROM documents")}
 
     # -- read side --------------------------------------------------------------------------
     def count(self) -> int:
@@ -174,7 +174,7 @@ class EmbeddedIndex:
             rows: dict[str, list[int]] = {}
             for i, p in enumerate(self._passages):
                 rows.setdefault(p.doc_id, []).append(i)
-            return [(doc, fingerprints.get(doc, ""), [self._passages[i] for i in at], self._matrix[at].copy())
+            return [(doc, written(fingerprints.get(doc, "")), [self._passages[i] for i in at], self._matrix[at].copy())
                     for doc, at in rows.items()]
 
     async def aclose(self) -> None:

@@ -31,7 +31,7 @@ from weaviate.exceptions import WeaviateBaseError
 from genius_loci.core.errors import ConfigError, ProviderError
 from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchRequest, Vector
 
-from ..analysis import terms
+from ..analysis import current, stamped, terms, written
 from .embedded import weighted_terms
 
 NEVER = 1e18  # the expiry of a passage that does not expire (a number, so one range filter covers all)
@@ -186,7 +186,7 @@ class WeaviateIndex:
         return len(doc_ids)
 
     async def fingerprints(self) -> Mapping[str, str]:
-        return {p["doc_id"]: p["fingerprint"] for p in await self._all(["doc_id", "fingerprint"])}
+        return {p["doc_id"]: current(p["fingerprint"]) for p in await self._all(["doc_id", "fingerprint"])}
 
     async def _all(self, properties: list[str]) -> list[dict[str, Any]]:
         collection = await self._collection()
@@ -267,7 +267,7 @@ class WeaviateIndex:
             async for o in collection.iterator(return_properties=PROPERTIES, include_vector=True):
                 vector = o.vector.get("default") if isinstance(o.vector, dict) else o.vector
                 fp, passages, vectors = docs.setdefault(str(o.properties["doc_id"]),
-                                                        (str(o.properties.get("fingerprint") or ""), [], []))
+                                                        (written(str(o.properties.get("fingerprint") or "")), [], []))
                 passages.append(_passage(o.properties))
                 vectors.append(np.asarray(vector, dtype=np.float32))
         except WeaviateBaseError as exc:
@@ -288,7 +288,7 @@ def _properties(p: Passage, fingerprint: str) -> dict[str, Any]:
     props: dict[str, Any] = {
         "passage_id": p.id, "doc_id": p.doc_id, "title": p.title, "text": p.text, "url": p.url,
         "language": p.language, "owner": p.owner or "", "audiences": list(p.audiences),
-        "expires_at": p.expires_at if p.expires_at is not None else NEVER, "fingerprint": fingerprint,
+        "expires_at": p.expires_at if p.expires_at is not None else NEVER, "fingerprint": stamped(fingerprint),
         "terms": " ".join(terms(f"{p.title}\n{p.text}", p.language))}
     if p.geo is not None:
         props["geo"] = GeoCoordinate(latitude=p.geo.lat, longitude=p.geo.lon)

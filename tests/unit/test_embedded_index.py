@@ -19,6 +19,14 @@ async def test_bm25_stems_and_folds_accents(tmp_path: Path) -> None:
     assert hits[0].scores["bm25"] > 0
 
 
+def test_words_are_stemmed_with_their_accents_then_folded() -> None:
+    """Snowball reads the accents: folded first, "randonnée" stemmed to "randonne" and missed "randonner"."""
+    assert terms("randonner randonnée Randonnées", "fr") == ["randon"] * 3
+    assert terms("créer créées", "fr") == ["cre", "cre"]
+    assert terms("Gärten Müll Straße", "de") == ["gart", "mull", "strass"]
+    assert terms("habitación habitaciones", "es") == ["habit"] * 2
+
+
 async def test_dense_search_and_filters(tmp_path: Path) -> None:
     emb = HashEmbedder()
     index = await build_index(tmp_path / "i.sqlite", emb)

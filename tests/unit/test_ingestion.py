@@ -145,3 +145,25 @@ async def test_a_question_is_embedded_once_however_many_steps_need_it(tmp_path: 
     assert inner.calls == 2 and np.array_equal(first[0], again[0]) and again.shape == (2, inner.dim)
     assert cache._db.execute("SELECT count(*) FROM embeddings").fetchone() == (0,)
     cache.close()
+
+
+async def test_documents_analysed_by_an_earlier_version_are_written_again(tmp_path: Path) -> None:
+    """An index written before the keyword analysis changed (French words were folded before being stemmed, so
+    "randonnée" and "randonner" did not meet) has each document written again by the next run, from the cache."""
+    inner = HashEmbedder()
+    embedder = CachedEmbedder(inner, tmp_path / "cache.sqlite")
+    index = EmbeddedIndex(tmp_path / "index.sqlite", embedder_name=inner.name, dim=inner.dim)
+    fetcher = DictFetcher()
+    ingestor = Ingestor(fetchers={"dict": fetcher}, chunker=SectionChunker(), embedder=embedder, writer=index)
+    fetcher.docs = {"hike": [Document("hike", "Randonnées", "Les randonnées dans les calanques.", "https://h.example",
+                                      "fr")]}
+    await ingestor.run([_spec("hike")])
+    old_terms = "randonne calanqu"  # what the former analysis wrote, and its unstamped fingerprint
+    index._db.execute("UPDATE passages_fts SET terms = ?", (old_terms,))
+    index._db.execute("UPDATE documents SET fingerprint = substr(fingerprint, 1, instr(fingerprint, '~') - 1)")
+    assert await index.fingerprints() == {"hike": ""}
+
+    again = await ingestor.run([_spec("hike")])
+    assert (again.updated, again.unchanged) == (1, 0) and inner.calls == 1  # the vector came from the cache
+    assert index.document_frequencies(["randon"]) == {"randon": 1}
+    assert (await ingestor.run([_spec("hike")])).unchanged == 1
