@@ -88,3 +88,15 @@ async def test_the_persons_language_is_preferred_only_for_a_passage_that_says_th
         (await answerer.compose(Query("Is there a big shopping centre between Marseille and Aix?", "en"), hits)).text,
         hits)
     assert cited[0].passage.id == quoted
+
+
+async def test_the_sentence_quoted_is_the_one_with_what_is_asked_not_the_pages_subject() -> None:
+    """The page is about Notre-Dame de la Garde: the sentence that answers "how to go up" holds "monter", not only the
+    words of the title. Without an embedder, the words alone choose."""
+    page = Hit(Passage("garde#0", "garde", "Notre-Dame de la Garde", "La basilique Notre-Dame de la Garde veille sur "
+                       "Marseille depuis une colline. Elle est surmontée d'une statue dorée. La vue embrasse la rade. "
+                       "On y monte à pied depuis le Vieux-Port ou avec le bus 60.", "https://example.org/garde", "fr"),
+               3.0)
+    answer = (await ExtractiveAnswerer(VOICE, max_sentences=1).compose(
+        Query("Comment monter à Notre-Dame de la Garde ?", "fr"), [page])).text
+    assert "bus 60" in answer and "veille" not in answer
