@@ -12,8 +12,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "conversations.yaml"
 
 
 async def test_scripted_conversations_meet_the_floors(runtime: Runtime) -> None:
-    """Measured (both parts, 191 turns): right source 0.834 (held-out 0.800), right language 0.990 (0.986),
-    unanswerable abstained 0.826 (0.818), stand-alone messages carried over 0.038 (0.063: two of the three are
+    """Measured (both parts, 191 turns): right source 0.853 (held-out 0.800), right language 0.990 (0.986),
+    unanswerable abstained 0.783 (0.727), stand-alone messages carried over 0.038 (0.063: two of the three are
     existential questions given the conversation's commune — "Y a-t-il une pharmacie ouverte la nuit ?
     (Marseille)" — which the script labels as standing alone), follow-ups completed 0.746 (0.909; the second
     tune batch's follow-ups are harder: "C'è ombra sull'isola?" names its subject by a common noun). The issue's
