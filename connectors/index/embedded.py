@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import sqlite3
 import threading
@@ -18,6 +19,8 @@ from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchReques
 
 from ..analysis import current, stamped, terms, without_stopwords, written
 from .postings import Postings
+
+log = logging.getLogger("genius_loci.index")
 
 SCHEMA_VERSION = "2"
 _SCHEMA = """
@@ -53,6 +56,7 @@ class EmbeddedIndex:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.executescript(_SCHEMA)
             self._check_meta(embedder_name, dim)
+            self._reanalyse_stale()
         except sqlite3.DatabaseError as exc:
             raise IndexUnavailable(
                 f"The index file {path} cannot be read ({exc}). Delete it or run `loci ingest --rebuild`."
@@ -84,6 +88,30 @@ class EmbeddedIndex:
                 raise IndexUnavailable(
                     f"The index file {self.path} was built with {key}={meta.get(key)!r}, not {value!r}. "
                     "Run `loci ingest --rebuild` to build it again.")
+
+    def _reanalyse_stale(self) -> None:
+        """Documents whose keyword terms an earlier analysis wrote (``ANALYSIS_VERSION``) are analysed again in
+        place, from the titles and texts the index holds: nothing is fetched or embedded, and every command that
+        opens the index after an upgrade searches it with the terms the questions are read with."""
+        stale = [(doc, fp) for doc, fp in self._db.execute("SELECT doc_id, fingerprint FROM documents").fetchall()
+                 if not current(fp)]
+        if not stale:
+            return
+        self._db.execute("BEGIN")
+        try:
+            for doc, fp in stale:
+                rows = self._db.execute("SELECT rowid, title, text, language FROM passages WHERE doc_id = ?",
+                                        (doc,)).fetchall()
+                for rowid, title, text, language in rows:
+                    self._db.execute("DELETE FROM passages_fts WHERE rowid = ?", (rowid,))
+                    self._db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
+                                     (rowid, " ".join(terms(f"{title}\n{text}", language))))
+                self._db.execute("UPDATE documents SET fingerprint = ? WHERE doc_id = ?", (stamped(written(fp)), doc))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        log.info("index terms analysed again", extra={"event": "index.reanalysed", "documents": len(stale)})
 
     # -- write side -------------------------------------------------------------------------
     async def replace_document(self, doc_id: str, fingerprint: str, passages: Sequence[Passage],

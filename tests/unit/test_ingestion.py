@@ -9,7 +9,7 @@ from genius_loci.connectors.sources.files import FileFetcher
 from genius_loci.core.errors import SourceError
 from genius_loci.core.ingestion import Ingestor
 from genius_loci.core.ports import Fetched
-from genius_loci.core.types import Document, SourceSpec
+from genius_loci.core.types import Document, SearchRequest, SourceSpec
 from tests.fakes import HashEmbedder
 
 
@@ -147,23 +147,36 @@ async def test_a_question_is_embedded_once_however_many_steps_need_it(tmp_path: 
     cache.close()
 
 
-async def test_documents_analysed_by_an_earlier_version_are_written_again(tmp_path: Path) -> None:
+async def test_documents_analysed_by_an_earlier_version_are_analysed_again(tmp_path: Path) -> None:
     """An index written before the keyword analysis changed (French words were folded before being stemmed, so
-    "randonnée" and "randonner" did not meet) has each document written again by the next run, from the cache."""
+    "randonnée" and "randonner" did not meet): the embedded index analyses its documents again when it is opened,
+    from the texts it holds; a document an index reports as stale is written again by the next run, from the cache."""
     inner = HashEmbedder()
     embedder = CachedEmbedder(inner, tmp_path / "cache.sqlite")
-    index = EmbeddedIndex(tmp_path / "index.sqlite", embedder_name=inner.name, dim=inner.dim)
+    path = tmp_path / "index.sqlite"
+    index = EmbeddedIndex(path, embedder_name=inner.name, dim=inner.dim)
     fetcher = DictFetcher()
     ingestor = Ingestor(fetchers={"dict": fetcher}, chunker=SectionChunker(), embedder=embedder, writer=index)
     fetcher.docs = {"hike": [Document("hike", "Randonnées", "Les randonnées dans les calanques.", "https://h.example",
                                       "fr")]}
     await ingestor.run([_spec("hike")])
-    old_terms = "randonne calanqu"  # what the former analysis wrote, and its unstamped fingerprint
-    index._db.execute("UPDATE passages_fts SET terms = ?", (old_terms,))
-    index._db.execute("UPDATE documents SET fingerprint = substr(fingerprint, 1, instr(fingerprint, '~') - 1)")
-    assert await index.fingerprints() == {"hike": ""}
+    fingerprint = (await index.fingerprints())["hike"]
 
+    def as_former_analysis_wrote_it() -> None:
+        index._db.execute("UPDATE passages_fts SET terms = 'randonne calanqu'")
+        index._db.execute("UPDATE documents SET fingerprint = ?", (fingerprint,))  # no analysis stamp
+
+    as_former_analysis_wrote_it()
+    assert await index.fingerprints() == {"hike": ""} and index.document_frequencies(["randon"]) == {}
     again = await ingestor.run([_spec("hike")])
     assert (again.updated, again.unchanged) == (1, 0) and inner.calls == 1  # the vector came from the cache
     assert index.document_frequencies(["randon"]) == {"randon": 1}
-    assert (await ingestor.run([_spec("hike")])).unchanged == 1
+
+    as_former_analysis_wrote_it()
+    index.close()
+    reopened = EmbeddedIndex(path, embedder_name=inner.name, dim=inner.dim)
+    assert await reopened.fingerprints() == {"hike": fingerprint}
+    assert reopened.document_frequencies(["randon"]) == {"randon": 1}
+    hits = await reopened.search(SearchRequest("bm25", 3, text="Peut-on randonner ?", language="fr"))
+    assert [h.passage.doc_id for h in hits] == ["hike"]
+    reopened.close()
