@@ -134,20 +134,18 @@ class ExtractiveAnswerer:
             return set(terms(without_stopwords(query.text, query.language), language))
 
         asked = {lang: wanted(lang) for lang in {hits[n - 1].passage.language for n, _, _ in candidates}}
-        weights: dict[int, dict[str, float]] = {}  # per passage: its title's words count TITLE_WEIGHT
-        shares = []
-        for n, _, sentence in candidates:
+        held = [set(terms(sentence, hits[n - 1].passage.language)) for n, _, sentence in candidates]
+        weights: dict[int, dict[str, float]] = {}  # per passage (hit number): each asked word's weight
+        for n in dict.fromkeys(n for n, _, _ in candidates):
             passage = hits[n - 1].passage
-            words = asked[passage.language]
-            if n not in weights:
-                title = set(terms(passage.title, passage.language))
-                per_sentence = [set(terms(s, passage.language)) for m, _, s in candidates if m == n]
-                weights[n] = {w: (TITLE_WEIGHT if w in title else 1.0)
-                              / max(1, sum(w in t for t in per_sentence)) ** SPREAD for w in words}
-            weight = weights[n]
-            total = sum(weight.values())
-            held = sum(weight[w] for w in words & set(terms(sentence, passage.language)))
-            shares.append(held / total * 0.5 if total else 0.0)
+            title = set(terms(passage.title, passage.language))
+            own = [h for (m, _, _), h in zip(candidates, held, strict=True) if m == n]
+            weights[n] = {w: (TITLE_WEIGHT if w in title else 1.0) / max(1, sum(w in h for h in own)) ** SPREAD
+                          for w in asked[passage.language]}
+        shares = []
+        for (n, _, _), words in zip(candidates, held, strict=True):
+            total = sum(weights[n].values())
+            shares.append(sum(weights[n][w] for w in words & weights[n].keys()) / total * 0.5 if total else 0.0)
         return np.array(shares)
 
     async def _write(self, query: Query, hits: Sequence[Hit], picked: list[_Candidate]) -> str:
