@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -74,21 +75,28 @@ def terms(text: str, language: str) -> list[str]:
     accents (French "randonnée" and "randonner" share "randon" only when the é is there), so words are stemmed
     before they are folded."""
     stop = STOPWORDS.get(language, frozenset())
-    tokens = [t for t in _tokens(text) if (len(t) > 1 or t.isdigit()) and fold(t) not in stop]
+    tokens = [t for t in _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
+              if (len(t) > 1 or t.isdigit()) and _folded(t) not in stop]
     stemmer = _stemmer(language)
-    return [fold(t) for t in (stemmer.stemWords(tokens) if stemmer else tokens)]
+    return [_folded(t) for t in (stemmer.stemWords(tokens) if stemmer else tokens)]
 
 
-def _tokens(text: str) -> list[str]:
-    """Lower-cased words, accents kept."""
-    return _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
+def indexed_terms(title: str, text: str, language: str) -> str:
+    """What keyword search indexes of a passage: its title's and text's terms, space-separated."""
+    return " ".join(terms(f"{title}\n{text}", language))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _folded(word: str) -> str:
+    """``fold`` of one word (words and stems repeat: each is folded once)."""
+    return fold(word)
 
 
 def without_stopwords(text: str, language: str) -> str:
-    """``text`` without ``language``'s stop words (to read a question's words as another language's)."""
+    """``text`` without ``language``'s stop words (to read a question's words as another language's), accent-folded:
+    another language's accents would mislead this language's stemmer ("microelectrónica" read as French)."""
     stop = STOPWORDS.get(language, frozenset())
-    return " ".join(t for t in _TOKEN.findall(fold(text)) if t not in stop)  # folded: another language's accents
-    # would mislead this language's stemmer ("microelectrónica" read as French)
+    return " ".join(t for t in _TOKEN.findall(fold(text)) if t not in stop)
 
 
 def sentences(text: str) -> list[str]:

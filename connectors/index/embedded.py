@@ -17,7 +17,7 @@ import numpy as np
 from genius_loci.core.errors import IndexUnavailable
 from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchRequest, Vector
 
-from ..analysis import current, stamped, terms, without_stopwords, written
+from ..analysis import current, indexed_terms, stamped, terms, without_stopwords, written
 from .postings import Postings
 
 log = logging.getLogger("genius_loci.index")
@@ -105,8 +105,8 @@ class EmbeddedIndex:
                 for rowid, title, text, language in rows:
                     self._db.execute("DELETE FROM passages_fts WHERE rowid = ?", (rowid,))
                     self._db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
-                                     (rowid, " ".join(terms(f"{title}\n{text}", language))))
-                self._db.execute("UPDATE documents SET fingerprint = ? WHERE doc_id = ?", (stamped(written(fp)), doc))
+                                     (rowid, indexed_terms(title, text, language)))
+                self._db.execute("UPDATE documents SET fingerprint = ? WHERE doc_id = ?", (stamped(fp), doc))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -130,9 +130,8 @@ class EmbeddedIndex:
                          passage.owner, json.dumps(list(passage.audiences)),
                          passage.geo.lat if passage.geo else None, passage.geo.lon if passage.geo else None,
                          passage.expires_at, np.asarray(vector, dtype=np.float32).tobytes()))
-                    analysed = " ".join(terms(f"{passage.title}\n{passage.text}", passage.language))
                     self._db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)",
-                                     (cur.lastrowid, analysed))
+                                     (cur.lastrowid, indexed_terms(passage.title, passage.text, passage.language)))
                 self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (doc_id, stamped(fingerprint)))
                 self._db.execute("COMMIT")
             except BaseException:

@@ -31,7 +31,7 @@ from weaviate.exceptions import WeaviateBaseError
 from genius_loci.core.errors import ConfigError, ProviderError
 from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchRequest, Vector
 
-from ..analysis import current, stamped, terms, written
+from ..analysis import current, indexed_terms, stamped, written
 from .embedded import weighted_terms
 
 NEVER = 1e18  # the expiry of a passage that does not expire (a number, so one range filter covers all)
@@ -289,7 +289,7 @@ def _properties(p: Passage, fingerprint: str) -> dict[str, Any]:
         "passage_id": p.id, "doc_id": p.doc_id, "title": p.title, "text": p.text, "url": p.url,
         "language": p.language, "owner": p.owner or "", "audiences": list(p.audiences),
         "expires_at": p.expires_at if p.expires_at is not None else NEVER, "fingerprint": stamped(fingerprint),
-        "terms": " ".join(terms(f"{p.title}\n{p.text}", p.language))}
+        "terms": indexed_terms(p.title, p.text, p.language)}
     if p.geo is not None:
         props["geo"] = GeoCoordinate(latitude=p.geo.lat, longitude=p.geo.lon)
     return props
