@@ -26,7 +26,7 @@ from .gaps import GapFinder
 from .metrics import Metrics
 from .ports import Store
 from .speech import Listener, SpeechError
-from .types import Answer, IncomingMessage, Profile, Turn
+from .types import Answer, GeoPoint, IncomingMessage, Profile, Turn
 from .voice import Voice
 from .votes import Vote
 
@@ -122,11 +122,8 @@ class Conversation:
         user = message.user_id
         await self._learn_lessons()
         now = self._clock()
-        location = message.location
-        if location is None and profile.location is not None and profile.location_at is not None \
-                and now - profile.location_at <= self._policy.location_ttl_seconds:
-            location = profile.location
-        reading = await self.read(message)
+        location = self._location(message, profile)
+        reading = await self.read(message, located=location is not None)
         log.info("message read", extra={"event": "conversation.read", "user": user, "reason": reading.reason,
                                         "carried": reading.carried})
         enriched = replace(
@@ -149,12 +146,25 @@ class Conversation:
             ))
         return answer
 
-    async def read(self, message: IncomingMessage) -> Reading:
+    def _location(self, message: IncomingMessage, profile: Profile) -> GeoPoint | None:
+        """Where the person is: the message's location, else the one they shared within ``location_ttl_seconds``."""
+        if message.location is not None:
+            return message.location
+        if profile.location is not None and profile.location_at is not None \
+                and self._clock() - profile.location_at <= self._policy.location_ttl_seconds:
+            return profile.location
+        return None
+
+    async def read(self, message: IncomingMessage, *, located: bool | None = None) -> Reading:
         """How ``message`` is read after the person's recent questions: on its own, or completed from them
         (each recent question read in turn, so "Et à Cassis ?" then "Comment y aller ?" is about Cassis). A gap
-        longer than ``follow_up_seconds`` starts afresh."""
+        longer than ``follow_up_seconds`` starts afresh. ``located``: where the person is, is known (default:
+        read from the message and their profile)."""
         if self._followups is None:
             return Reading(message.text, "new")
+        if located is None:
+            profile = await self._store.load_profile(message.user_id, message.channel)
+            located = self._location(message, profile) is not None
         recent = await self._store.recent_turns(message.user_id, self._policy.turns)
         chain: list[str] = []
         at = self._clock()
@@ -167,7 +177,7 @@ class Conversation:
         previous: Reading | None = None
         for question in reversed(chain):
             previous = self._followups.read(question, previous)
-        return self._followups.read(message.text, previous)
+        return self._followups.read(message.text, previous, located=located)
 
     async def _spoken(self, message: IncomingMessage, profile: Profile,
                       language: str) -> tuple[IncomingMessage, Answer]:

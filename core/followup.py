@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .geo import Gazetteer
 from .intents import Intents
 from .text import fold, words
-from .understanding import topic_place
+from .understanding import asked_radius, topic_place
 
 # Openings that continue the previous question ("et à Cassis ?", "what about winter?", "und im Winter?").
 OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en", "e", "e a", "e in", "und",
@@ -77,11 +77,18 @@ class FollowUps:
         entities = _entities(text)
         return entities[0] if entities else ""
 
-    def read(self, text: str, previous: Reading | None) -> Reading:
+    def read(self, text: str, previous: Reading | None, *, located: bool = False) -> Reading:
+        """``located``: where the person is, is known (a shared location), so "near here" needs no place."""
         tokens = words(text)
         own_subject = self.subject(text)
         if previous is None:
             return Reading(text, "new", own_subject)
+        before = previous.subject
+        if (not located and not own_subject and before and asked_radius(text) is not None
+                and self._gazetteer.find(before) is not None):
+            # "Une plage près d'ici ?" after "Je passe la journée à Cassis.": here is the place the conversation
+            # is about (without it, the person would be asked to share a location)
+            return Reading(f"{text.rstrip()} ({before})", "same place", before)
         if not tokens or len(tokens) > MAX_WORDS:
             return Reading(text, "standalone", own_subject)
         folded = " ".join(tokens)
@@ -91,7 +98,6 @@ class FollowUps:
         points_back = bool(set(pointing) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
                                                                POINTING_BACK_PHRASES)
         needs = self._intents.of(text)
-        before = previous.subject
         own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
         place = topic_place(text, self._gazetteer.named(text))
         if opens and place is not None and not own and set(needs) <= set(self._intents.of(previous.text)):

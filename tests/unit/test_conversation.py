@@ -42,6 +42,9 @@ class SpyAssistant:
     def forget_votes(self, user_key: str) -> int:
         return self.inner.forget_votes(user_key)
 
+    async def nearby(self, point, language, audience=None):  # type: ignore[no-untyped-def]
+        return await self.inner.nearby(point, language, audience)
+
     def understand(self, message, language=None):  # type: ignore[no-untyped-def]
         return self.inner.understand(message, language)
 
@@ -158,3 +161,18 @@ def test_small_talk(text: str, talk: str | None) -> None:
     from genius_loci.core.dialogue import small_talk_of
 
     assert small_talk_of(text) == talk
+
+
+async def test_near_here_after_naming_a_place_is_answered_there_not_asked_for_a_location(conversation) -> None:  # type: ignore[no-untyped-def]
+    conv, spy, _, clock = conversation
+    await conv.handle(_msg("Je passe la journée à Cassis."), "web:1")
+    answer = await conv.handle(_msg("Une plage près d'ici ?"), "web:2")
+    assert spy.completed[-1] == "Une plage près d'ici ? (Cassis)"
+    assert answer.status != "notice" and "location" not in answer.offers
+    # once the person shares where they are, "here" is that point
+    here = GeoPoint(43.2140, 5.5380)
+    await conv.handle(_msg("", location=here), "web:3")
+    clock.now += 10
+    await conv.handle(_msg("Je passe la journée à Cassis."), "web:4")
+    await conv.handle(_msg("Une plage près d'ici ?"), "web:5")
+    assert spy.completed[-1] is None and spy.seen[-1].location == here

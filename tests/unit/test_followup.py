@@ -157,3 +157,19 @@ def test_postings_weigh_terms() -> None:
     plain = postings.score(["marseil", "plag"])
     weighted = postings.score(["marseil", "plag"], {"marseil": 0.3})
     assert np.argmax(weighted) == 0 and weighted[1] == pytest.approx(plain[1] * 0.3, rel=1e-5)
+
+
+@pytest.mark.parametrize("text", ["Une plage près d'ici ?", "Any restaurant nearby?", "¿Hay un mercado cerca?",
+                                  "Gibt es hier in der Nähe einen Parkplatz?"])
+def test_near_here_is_the_place_the_conversation_is_about_unless_the_person_shared_where_they_are(
+        text: str) -> None:
+    """Without this, "Une plage près d'ici ?" after "Je passe la journée à Cassis." asked the person to share a
+    location, and "Any restaurant nearby?" was searched with no place at all."""
+    before = FOLLOW.read("Je passe la journée à Cassis.", None)
+    got = FOLLOW.read(text, before)
+    assert (got.reason, got.text, got.subject) == ("same place", f"{text} (Cassis)", "Cassis")
+    # a shared location is where "here" is: nothing is added
+    assert not FOLLOW.read(text, before, located=True).text.endswith("(Cassis)")
+    # nor when the message names its own reference, or the conversation is about no place
+    assert FOLLOW.read("Un restaurant près du Mucem ?", before).text == "Un restaurant près du Mucem ?"
+    assert not FOLLOW.read(text, FOLLOW.read("When did the Mucem open?", None)).text.endswith(")")
