@@ -12,7 +12,7 @@ from .followup import FollowUps
 from .geo import BoundingBox, Gazetteer
 from .guardrails import declined
 from .intents import Intents
-from .language import choose_language
+from .language import LanguageChoice, choose_language
 from .ports import Answerer, Calibrator, LanguageDetector
 from .retrieval.confidence import ConfidenceModel
 from .retrieval.hybrid import HybridRetriever
@@ -93,8 +93,13 @@ class Assistant:
 
     def language_of(self, text: str, hint: str | None = None) -> str:
         """The language to reply to ``text`` in: its own when clear, else ``hint``."""
-        return choose_language(text, self._detector, self._voice.languages, self._voice.default_language,
-                               hint).language
+        return self._choose_language(text, hint).language
+
+    def _choose_language(self, text: str, hint: str | None) -> LanguageChoice:
+        """``core.language.choose_language`` told the territory's place names the text uses ("Cassis ?" alone
+        says nothing of the language it is asked in)."""
+        return choose_language(text, self._detector, self._voice.languages, self._voice.default_language, hint,
+                               names=[name for name, _ in self._gazetteer.named(text)])
 
     async def handle(self, message: IncomingMessage, *, completed: str | None = None) -> Answer:
         """Answers ``message``; ``completed`` is the question it stands for in its conversation ("Où se baigner à
@@ -114,8 +119,7 @@ class Assistant:
         if not has_words(text):
             return self._reject(voice.say("no_words", fallback), fallback, started)
 
-        choice = choose_language(text, self._detector, voice.languages, voice.default_language,
-                                 message.language_hint)
+        choice = self._choose_language(text, message.language_hint)
         if not choice.supported:
             return self._reject(voice.unsupported_language, choice.language, started)
         reason = declined(text)
@@ -157,8 +161,7 @@ class Assistant:
     def understand(self, message: IncomingMessage, language: str | None = None) -> Query:
         """What the assistant makes of a message: language (detected unless given), audience, place."""
         if language is None:
-            language = choose_language(message.text, self._detector, self._voice.languages,
-                                       self._voice.default_language, message.language_hint).language
+            language = self._choose_language(message.text, message.language_hint).language
         return understand(message, language, self._gazetteer, self._bbox, self._intents)
 
     async def search(self, query: Query, k: int | None = None) -> list[Hit]:

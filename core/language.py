@@ -71,8 +71,11 @@ class LanguageChoice:
 
 
 def choose_language(text: str, detector: LanguageDetector, supported: Collection[str], default: str,
-                    hint: str | None = None) -> LanguageChoice:
+                    hint: str | None = None, names: Collection[str] = ()) -> LanguageChoice:
     """Detects the message's language, falling back on the hint (profile, channel locale) or default.
+
+    ``names``: the place names the text uses (accent-folded); a message that is nothing but them ("Cassis ?",
+    "La Ciotat") says nothing of its language (the detector read "Cassis ?" as Italian).
 
     Function words ("what is", "où est") overrule the statistical detector, which is swayed by the
     place names and dishes that fill questions about a French territory.
@@ -82,6 +85,8 @@ def choose_language(text: str, detector: LanguageDetector, supported: Collection
     """
     fallback = hint if hint is not None and hint in supported else default
     tokens = words(text)
+    if tokens and set(tokens) <= {w for name in names for w in words(name)}:
+        return LanguageChoice(fallback, True, None, 0.0)
     if len(tokens) <= 3:
         for token in tokens:
             if SHORT_MESSAGE_WORDS.get(token) in supported:

@@ -111,3 +111,18 @@ def test_a_french_question_with_an_english_looking_word_stays_french() -> None:
     # "car" (a coach in French) and no English grammar word, after English questions
     assert choose_language("Comment aller d'Aix à Marseille en car ?", _UnsureDetector(), SUPPORTED, "de",
                            "en").language == "fr"
+
+
+@pytest.mark.parametrize(("text", "names", "hint", "expected"), [
+    ("Cassis ?", ["cassis"], None, "fr"),            # only a place: the default, not the detector's weak guess
+    ("La Ciotat", ["la ciotat"], "de", "de"),        # ... or the conversation's language
+    ("Cassis beach?", ["cassis"], None, "en"),       # a word of its own: detected
+])
+def test_a_message_that_is_only_place_names_says_nothing_of_its_language(
+        text: str, names: list[str], hint: str | None, expected: str) -> None:
+    """The real detector read "Cassis ?" as Italian (0.24), and with no hint the answer was framed in Italian."""
+    assert choose_language(text, _UnsureDetector(), SUPPORTED, "fr", hint, names=names).language == expected
+
+
+def test_without_its_place_names_a_place_alone_takes_the_detectors_guess() -> None:
+    assert choose_language("Cassis ?", _UnsureDetector(), SUPPORTED, "fr").language == "en"
