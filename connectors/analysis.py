@@ -19,15 +19,19 @@ _STOPWORDS = {
     "fr": "a au aux avec ce ces cet cette dans de des du elle en est et etre il ils je la le les leur lui "
           "ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta "
           "te tes toi ton tu un une vos votre vous y c d j l m n s t quel quelle quels quelles est ce sont "
-          "comment combien quand faut peut peux",
+          "comment combien quand faut peut peux dis dites voudrais aimerais pouvez pourriez svp stp parlez",
     "en": "a an and are as at be by can do does for from has have how i in is it its me my of on or our "
-          "that the their there this to was we were what when where which who why will with you your",
+          "that the their there this to was we were what when where which who why will with you your "
+          "about more tell please would could should know want like any some",
     "es": "a al como con de del el en es esta este hay la las lo los mas me mi para pero por que se su sus "
-          "un una y donde cuando cual cuanto",
+          "un una y donde cuando cual cuanto quiero quisiera puedes puede favor dime cuentame "
+          "hablame sobre",
     "it": "a ai al alla anche che chi ci come con da dei del della di dove e gli ha i il in la le lo ma mi "
-          "nel non per quale quando quanto se si sono su un una",
+          "nel non per quale quando quanto se si sono su un una piu vorrei puoi puo favore dimmi "
+          "parlami sul sullo sulla sui sulle",
     "de": "am an auf aus bei bin das dem den der des die du ein eine einen er es fur gibt hat ich im in "
-          "ist kann man mit nach nicht oder sie sind und von was wie wo zu zum zur wann welche",
+          "ist kann man mit nach nicht oder sie sind und von was wie wo zu zum zur wann welche mehr uber mochte "
+          "bitte erzahl erzahlen konnen mir mich dir dich",
 }
 STOPWORDS = {lang: frozenset(ws.split()) for lang, ws in _STOPWORDS.items()}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -36,7 +40,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
 
 # The version of ``terms``: an index stamps each document's fingerprint with it, so that documents analysed by an
 # earlier version read as changed and the next `loci ingest` writes them again (their vectors come from the cache).
-ANALYSIS_VERSION = "2"  # 2: words stemmed before their accents are folded
+ANALYSIS_VERSION = "3"  # 2: words stemmed before their accents are folded; 3: conversational stop words
 _STAMP = "~terms"
 
 

@@ -27,6 +27,20 @@ def test_words_are_stemmed_with_their_accents_then_folded() -> None:
     assert terms("habitación habitaciones", "es") == ["habit"] * 2
 
 
+@pytest.mark.parametrize(("text", "language", "kept"), [
+    ("Tell me more about Cézanne, please", "en", ["cezann"]),
+    ("Could you tell me about any beaches?", "en", ["beach"]),
+    ("Dites-moi, pourriez-vous me parler du Mucem ?", "fr", ["parl", "mucem"]),
+    ("Erzähl mir mehr über das Mucem, bitte", "de", ["muc"]),
+    ("Per favore, dimmi di più sulla Sainte-Victoire", "it", ["saint", "vict"]),
+    ("¿Puedes decirme más sobre el Mucem, por favor?", "es", ["dec", "mucem"]),
+])
+def test_the_words_people_frame_a_question_with_are_not_searched(text: str, language: str, kept: list[str]) -> None:
+    """"tell me more about Cézanne" ranked the Sainte-Victoire page first: Cézanne painted it "more than eighty
+    times"."""
+    assert terms(text, language) == kept
+
+
 async def test_dense_search_and_filters(tmp_path: Path) -> None:
     emb = HashEmbedder()
     index = await build_index(tmp_path / "i.sqlite", emb)
