@@ -54,8 +54,17 @@ THANKS = frozenset("""merci thanks thank you thx ok okay d accord super parfait 
     "thanks a lot", "many thanks", "grazie mille", "ok merci", "ok thanks", "ok gracias", "ok grazie", "ok danke"}
 
 
+# Whole messages of these emoji (any skin tone, repeated) say thank you: "🙏", "👌", "❤️" (👍 / 👎 are votes).
+THANKS_EMOJI = frozenset("🙏👌❤😊🙂😀😃😄😁🥰😍🤩👏💯✨🌞☀")
+_EMOJI_MODIFIERS = re.compile(r"[\U0001F3FB-\U0001F3FF\ufe0f\u200d\s!.]")
+
+
 def small_talk_of(text: str) -> str | None:
-    """``hello`` or ``thanks`` when the whole message is one ("Bonjour !", "ok merci", "Danke schön"), else None."""
+    """``hello`` or ``thanks`` when the whole message is one ("Bonjour !", "ok merci", "Danke schön", "🙏"), else
+    None."""
+    bare = _EMOJI_MODIFIERS.sub("", text)
+    if bare and set(bare) <= THANKS_EMOJI:
+        return "thanks"
     folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
     if folded in GREETINGS:
         return "hello"

@@ -156,7 +156,8 @@ def test_votes(text: str, vote: int) -> None:
 @pytest.mark.parametrize(("text", "talk"), [
     ("Bonjour !", "hello"), ("hi", "hello"), ("Buenos días", "hello"), ("ok merci", "thanks"),
     ("Danke schön", "thanks"), ("Grazie mille!", "thanks"), ("ok", "thanks"), ("Bonjour, où est le Mucem ?", None),
-    ("merci de me dire où", None)])
+    ("merci de me dire où", None), ("🙏", "thanks"), ("🙏🏽🙏🏽", "thanks"), ("❤️", "thanks"), ("👌 !", "thanks"),
+    ("🙏 où est le Mucem ?", None), ("🏖️", None)])
 def test_small_talk(text: str, talk: str | None) -> None:
     from genius_loci.core.dialogue import small_talk_of
 
