@@ -74,7 +74,8 @@ class FollowUps:
         place = topic_place(text, self._gazetteer.named(text))
         if place is not None:
             return place.name
-        entities = _entities(text)
+        # a one-word name that is a need's word is not a subject (German capitalises "Wasserstoff", "Strand")
+        entities = [e for e in _entities(text) if len(words(e)) > 1 or not self._intents.of(e)]
         return entities[0] if entities else ""
 
     def read(self, text: str, previous: Reading | None, *, located: bool = False) -> Reading:
@@ -107,10 +108,13 @@ class FollowUps:
         if points_back and before and needs and not _names(own_subject, before):
             # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
-        if opens and needs and not own_subject and before and not set(needs) <= set(self._intents.of(previous.text)):
+        if opens and needs and not own_subject and not set(needs) <= set(self._intents.of(previous.text)):
             # "Et pour dîner face à la mer ?" after a question about Marseille: a new need, asked about the same
-            # place (the previous question's need would outweigh the new one if the two were joined)
-            return Reading(f"{text.rstrip()} ({before})", "same place", before)
+            # place (the previous question's need would outweigh the new one if the two were joined); with no
+            # place to keep ("And hydrogen?" after "Which sectors are strong here?"), the new need alone
+            if before:
+                return Reading(f"{text.rstrip()} ({before})", "same place", before)
+            return Reading(text, "standalone", own_subject)
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place

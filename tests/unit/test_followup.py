@@ -66,6 +66,9 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # a new need after "and": asked about the same place, not joined to the previous need
     ("On cherche où voir le coucher de soleil à Marseille", "Et pour dîner face à la mer ?", "same place",
      "Et pour dîner face à la mer ? (Marseille)"),
+    # ... and with no place to keep, the new need alone (joined, "industries" outweighed "hydrogen")
+    ("Which industries are strong here?", "And hydrogen?", "standalone", None),
+    ("Welche Branchen sind hier stark?", "Und Wasserstoff?", "standalone", None),
     # standing on their own: nothing carried over
     ("Que faire à Cassis ?", "ok", "standalone", None),
     ("Que faire à Cassis ?", "Where can I eat calissons?", "standalone", None),
