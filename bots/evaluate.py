@@ -19,6 +19,7 @@ from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.errors import LociError
 from genius_loci.core.evaluation import AbstentionTally, AnswerTally, RetrievalTally, report
+from genius_loci.core.ingestion import embedding_text
 from genius_loci.core.language import choose_language
 from genius_loci.core.ports import LanguageDetector, ProgressCallback, SentenceScorer
 from genius_loci.core.retrieval.hybrid import HybridRetriever
@@ -91,7 +92,7 @@ async def build_eval_index(data: BeirSet, *, embedder: CachedEmbedder, detector:
     step = 64
     for start in range(0, len(passages), step):
         batch = passages[start:start + step]
-        vectors.append(await embedder.embed([f"{p.title}\n{p.text}" for p in batch], role="passage"))
+        vectors.append(await embedder.embed([embedding_text(p) for p in batch], role="passage"))
         if sentences is not None:
             await sentences.warm(batch)
         if progress:
