@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .geo import Gazetteer
 from .intents import Intents
 from .text import fold, words
-from .understanding import asked_radius, topic_place
+from .understanding import about_here, topic_place
 
 # Openings that continue the previous question ("et à Cassis ?", "what about winter?", "und im Winter?").
 OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en", "e", "e a", "e in", "und",
@@ -85,10 +85,11 @@ class FollowUps:
         if previous is None:
             return Reading(text, "new", own_subject)
         before = previous.subject
-        if (not located and not own_subject and before and asked_radius(text) is not None
+        if (not located and not own_subject and before and about_here(text)
                 and self._gazetteer.find(before) is not None):
             # "Une plage près d'ici ?" after "Je passe la journée à Cassis.": here is the place the conversation
-            # is about (without it, the person would be asked to share a location)
+            # is about (without it, the person would be asked to share a location; only the phrases that ask
+            # for one count: "close" or "around" alone say nothing of where the person is)
             return Reading(f"{text.rstrip()} ({before})", "same place", before)
         if not tokens or len(tokens) > MAX_WORDS:
             return Reading(text, "standalone", own_subject)

