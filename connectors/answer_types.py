@@ -40,6 +40,10 @@ RATE = re.compile(r"\b(quel est le taux|quel taux|quel pourcentage|a combien s e
                   r"quale percentuale|wie hoch (?:ist|sind) (?:die|der|das) \w*(?:steuer|steuern|quote|satz|abgabe|"
                   r"abgaben))\b")
 FACTS = {"price": PRICE, "hours": HOURS, "rate": RATE}
+# A question whether something exists ("Y a-t-il une piscine à Aubagne ?", "Is there a surf school…?", "¿Hay…?",
+# "C'è…?", "Gibt es…?"; not "il y a", which is also "ago"): what it names after the opening is the thing asked about.
+EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there|are there|hay|existe|existen|c e|"
+                    r"ci sono|gibt es)\b")
 # A question that asks for a list or a plan: the answer combines several passages.
 # ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
 LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"
@@ -80,6 +84,16 @@ def asks_for_fact(text: str) -> str | None:
     ``rate`` for a rate or a tax ("Quel est le taux de chômage ?"), else None."""
     folded = fold(text)
     return next((kind for kind, pattern in FACTS.items() if pattern.search(folded)), None)
+
+
+def asked_whether(text: str) -> str | None:
+    """What a question asking whether something exists names after its opening ("une piscine municipale à
+    Aubagne" in "Y a-t-il une piscine municipale à Aubagne ?"), accent-folded; else None."""
+    folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+    match = EXISTS.search(folded)
+    if match is None or ASKS["count"].search(folded):  # "Combien y a-t-il d'habitants ?" asks for a number
+        return None
+    return folded[match.end():].strip()
 
 
 def holds_fact(sentence: str, kind: str) -> bool:

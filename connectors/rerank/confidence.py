@@ -15,6 +15,7 @@ it" is learned too; it is shipped in ``config/confidence.json`` and needs only n
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from genius_loci.core.errors import ConfigError
+from genius_loci.core.followup import QUESTION_WORDS
 from genius_loci.core.intents import Intents
 from genius_loci.core.ports import Calibrator, Embedder
+from genius_loci.core.text import words
 from genius_loci.core.types import Hit, Query
+from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WORDS
 
-from ..analysis import sentences, terms
-from ..answer_types import asked_type, asks_for_fact, has_type, holds_fact
+from ..analysis import sentences, terms, without_stopwords
+from ..answer_types import asked_type, asked_whether, asks_for_fact, has_type, holds_fact
 from .features import BASE, AnalysisCache, features
 from .features import NAMES as RERANK_NAMES
 from .linear import TermStatistics, question_idf, read_model
@@ -141,18 +145,68 @@ class LearnedConfidence:
 class MissingFactCeiling:
     """``Calibrator`` around any other (learned or similarity): a question asking for a price, opening hours or a
     rate (``answer_types.asks_for_fact``) gets at most ``MISSING_FACT_CEILING`` when none of the first
-    ``passages`` hits — those an answer is written from — gives that kind of fact."""
+    ``passages`` hits — those an answer is written from — gives that kind of fact; so does a question asking
+    whether something exists ("Is there a surf school in La Ciotat?") when none of them names the thing
+    (``named_in``)."""
 
-    def __init__(self, inner: Calibrator, passages: int) -> None:
+    def __init__(self, inner: Calibrator, passages: int, intents: Intents | None = None,
+                 stats: TermStatistics | None = None) -> None:
         self._inner = inner
         self._passages = passages
+        self._intents = intents or Intents({})
+        self._stats = stats
 
     async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
         confidence = await self._inner(query, hits)
+        given = hits[: self._passages]
         fact = asks_for_fact(query.text)
-        if fact is not None and not holds(hits[: self._passages], fact):
+        if fact is not None and not holds(given, fact):
+            return min(confidence, MISSING_FACT_CEILING)
+        if self._stats is not None and named_in(query, given, self._intents, self._stats) is False:
             return min(confidence, MISSING_FACT_CEILING)
         return confidence
+
+
+_CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
+
+
+def thing_asked(query: Query, intents: Intents) -> list[str]:
+    """The words naming what a question asks whether it exists ("surf", "school" in "Is there a surf school in La
+    Ciotat?"): after the opening, without grammar, place names, the words of a need it names (those are matched
+    in any language), nor the words of a journey or of nearness."""
+    rest = asked_whether(query.text)
+    if rest is None:
+        return []
+    needed = [w for w in intents.vocabulary(query.text) if len(w) >= 4]
+    # place names, and other names ("la gare Saint-Charles"; German's capitalised nouns too: German is left alone)
+    placed = {w for name in query.named for w in name.split()} | set(words(" ".join(_CAPITALISED.findall(query.text))))
+    return [w for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
+            and w not in JOURNEY_WORDS and w not in NEAR_WORDS and w not in ORIGIN_WORDS
+            and not any(w.startswith(n) for n in needed)]
+
+
+def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermStatistics) -> bool | None:
+    """Whether one of ``hits`` names the thing a question asks whether it exists (a word of it, read as each
+    passage's language). Only the words some passage of the index holds count: a word no passage holds may be
+    another language's ("Hallenbad" read as French), whose absence says nothing. None when the question asks no
+    such thing or none of its words is known."""
+    thing = " ".join(thing_asked(query, intents))
+    if not thing:
+        return None
+    known = False
+    for language in dict.fromkeys(h.passage.language for h in hits):
+        own = language == query.language
+        read = thing if own else without_stopwords(thing, query.language)
+        # in the question's own language every word counts ("surf": no page names it); read as another, only
+        # the words some passage holds
+        wanted = set(terms(read, language)) if own else set(stats.document_frequencies(terms(read, language)))
+        if not wanted:
+            continue
+        known = True
+        if any(wanted & set(terms(f"{h.passage.title}\n{h.passage.text}", language))
+               for h in hits if h.passage.language == language):
+            return True
+    return False if known else None
 
 
 def holds(hits: Sequence[Hit], fact: str) -> bool:

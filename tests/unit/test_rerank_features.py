@@ -8,7 +8,7 @@ import pytest
 
 from genius_loci.connectors.answer_types import asked_type, asks_for_fact, has_type, holds_fact
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
-from genius_loci.connectors.rerank.confidence import ConfidenceWeights, MissingFactCeiling, holds
+from genius_loci.connectors.rerank.confidence import ConfidenceWeights, MissingFactCeiling, holds, thing_asked
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
 from genius_loci.connectors.rerank.linear import LinearModel
 from genius_loci.core.errors import ConfigError
@@ -125,6 +125,59 @@ async def test_the_ceiling_holds_down_whichever_calibrator_when_the_passages_lac
     assert await ceiling(price, [mucem, priced]) == 0.05  # the amount is in the second hit, not the one answered from
     assert await ceiling(price, [priced, mucem]) == 0.9
     assert await ceiling(Query("Quand a ouvert le Mucem ?", "fr"), [mucem]) == 0.9  # no such fact asked
+
+
+class _Held:
+    """Document frequencies of a tiny index."""
+
+    def __init__(self, *texts: tuple[str, str]) -> None:
+        from genius_loci.connectors.analysis import terms
+
+        self._terms = {t for text, language in texts for t in terms(text, language)}
+
+    def document_frequencies(self, wanted: Sequence[str]) -> dict[str, int]:
+        return {t: 1 for t in wanted if t in self._terms}
+
+    def count(self) -> int:
+        return 1
+
+
+@pytest.mark.parametrize(("question", "thing"), [
+    ("Is there a surf school in La Ciotat?", ["surf"]),  # "school" names a need; La Ciotat a place
+    ("Is there a left-luggage office at Saint-Charles station?", ["left", "luggage", "office"]),  # a name goes
+    ("Y a-t-il une piscine municipale à Aubagne ?", ["piscine", "municipale"]),
+    ("¿Hay barcos lanzadera en Marsella?", ["lanzadera"]),  # "barcos" names the boat need
+    ("Is there a train from Marseille to Cassis?", []),  # a journey's words
+    ("Combien y a-t-il d'habitants à Aix ?", []),  # a number asked, not whether something exists
+    ("Où se baigner à Cassis ?", []),
+])
+def test_what_a_question_asks_whether_it_exists(question: str, thing: list[str]) -> None:
+    intents = Intents({"school": ["ecole", "school"], "boat": ["bateau", "barco", "boat"],
+                       "train": ["train", "station"]})
+    places = ("la ciotat", "aubagne", "marsella", "marseille", "cassis", "aix")
+    named = tuple(n for n in places if n in question.lower())
+    assert thing_asked(Query(question, "en", named=named), intents) == thing
+
+
+async def test_the_ceiling_holds_down_an_answer_whose_passages_do_not_name_what_is_asked_whether_it_exists() -> None:
+    async def sure(query: Query, hits: Sequence[Hit]) -> float:
+        return 0.9
+
+    station = Hit(passage("gare", "Saint-Charles station", "Saint-Charles station is at the top of a stairway.",
+                          "en"), 1.0)
+    luggage = Hit(passage("consigne", "Left luggage", "A left-luggage office is open at the station.", "en"), 0.9)
+    bahnhof = Hit(passage("gare-fr", "La gare Saint-Charles", "La gare est au sommet d'un escalier.", "fr"), 1.0)
+    held = _Held((station.passage.text, "en"), (luggage.passage.text, "en"), (bahnhof.passage.text, "fr"))
+    ceiling = MissingFactCeiling(sure, passages=1, intents=Intents({"train": ["gare", "station", "bahnhof"]}),
+                                 stats=held)
+    asked = Query("Is there a left-luggage office at Saint-Charles station?", "en")
+    assert await ceiling(asked, [station, luggage]) == 0.05  # named in the second hit, not the one answered from
+    assert await ceiling(asked, [luggage, station]) == 0.9
+    # a word of another language that no passage holds says nothing ("Gepäckaufbewahrung" read as French)
+    assert await ceiling(Query("Gibt es am Bahnhof eine Gepäckaufbewahrung?", "de"), [bahnhof]) == 0.9
+    # in the question's own language every word counts: "escalier" is in the page, "consigne" in no page
+    assert await ceiling(Query("Y a-t-il un escalier à la gare ?", "fr"), [bahnhof]) == 0.9
+    assert await ceiling(Query("Y a-t-il une consigne à la gare ?", "fr"), [bahnhof]) == 0.05
 
 
 def test_a_sentence_holds_an_amount_or_not() -> None:
