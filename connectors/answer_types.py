@@ -41,9 +41,11 @@ RATE = re.compile(r"\b(quel est le taux|quel taux|quel pourcentage|a combien s e
                   r"abgaben))\b")
 FACTS = {"price": PRICE, "hours": HOURS, "rate": RATE}
 # A question whether something exists ("Y a-t-il une piscine à Aubagne ?", "Is there a surf school…?", "¿Hay…?",
-# "C'è…?", "Gibt es…?"; not "il y a", which is also "ago"): what it names after the opening is the thing asked about.
+# "C'è…?", "Gibt es…?"; not "il y a", which is also "ago"), or where to rent one ("Où louer un paddle ?"): what it
+# names after the opening is the thing asked about.
 EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there|are there|hay|existe|existen|c e|"
-                    r"ci sono|gibt es)\b")
+                    r"ci sono|gibt es|louer (?:un|une|des)|(?:rent|hire) (?:a|an)|alquilar (?:un|una|unos|unas)|"
+                    r"(?:noleggiare|affittare) (?:un|una|uno))\b")
 # A question that asks for a list or a plan: the answer combines several passages.
 # ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
 LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"

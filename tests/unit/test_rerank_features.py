@@ -150,6 +150,7 @@ class _Held:
     ("Is there a train from Marseille to Cassis?", []),  # a journey's words
     ("Combien y a-t-il d'habitants à Aix ?", []),  # a number asked, not whether something exists
     ("Où se baigner à Cassis ?", []),
+    ("Où louer un paddle à La Ciotat ?", ["paddle"]),  # where to rent one: whether it exists
 ])
 def test_what_a_question_asks_whether_it_exists(question: str, thing: list[str]) -> None:
     intents = Intents({"school": ["ecole", "school"], "boat": ["bateau", "barco", "boat"],
