@@ -46,6 +46,11 @@ FACTS = {"price": PRICE, "hours": HOURS, "rate": RATE}
 EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there|are there|hay|existe|existen|c e|"
                     r"ci sono|gibt es|louer (?:un|une|des)|(?:rent|hire) (?:a|an)|alquilar (?:un|una|unos|unas)|"
                     r"(?:noleggiare|affittare) (?:un|una|uno))\b")
+# ... or whether something may be brought along ("Peut-on amener son chien… ?", "Are dogs allowed…?", "Can I take
+# my bike on the train?"): the thing is what the rest of the question names.
+BRING = re.compile(r"\b(amener|emmener|apporter|avec (?:son|sa|ses|mon|ma|mes|notre|nos)|autorisee?s?|interdite?s?|"
+                   r"bring|take (?:my|our)|with (?:my|our)|allowed|permitted|llevar|traer|con (?:mi|mis)|"
+                   r"permitid[oa]s?|portare|con (?:il mio|la mia|i miei|le mie)|ammess[oi]|consentit[oi])\b")
 # A question that asks for a list or a plan: the answer combines several passages.
 # ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
 LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"
@@ -90,12 +95,18 @@ def asks_for_fact(text: str) -> str | None:
 
 def asked_whether(text: str) -> str | None:
     """What a question asking whether something exists names after its opening ("une piscine municipale à
-    Aubagne" in "Y a-t-il une piscine municipale à Aubagne ?"), accent-folded; else None."""
+    Aubagne" in "Y a-t-il une piscine municipale à Aubagne ?"), or the whole of one asking whether something may
+    be brought along ("peut on son chien sur les plages" in "Peut-on amener son chien sur les plages ?"),
+    accent-folded; else None."""
     folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
-    match = EXISTS.search(folded)
-    if match is None or ASKS["count"].search(folded):  # "Combien y a-t-il d'habitants ?" asks for a number
+    if ASKS["count"].search(folded):  # "Combien y a-t-il d'habitants ?" asks for a number
         return None
-    return folded[match.end():].strip()
+    match = EXISTS.search(folded)
+    if match is not None:
+        return folded[match.end():].strip()
+    if BRING.search(folded):
+        return " ".join(BRING.sub(" ", folded).split())
+    return None
 
 
 def holds_fact(sentence: str, kind: str) -> bool:

@@ -151,10 +151,14 @@ class _Held:
     ("Combien y a-t-il d'habitants à Aix ?", []),  # a number asked, not whether something exists
     ("Où se baigner à Cassis ?", []),
     ("Où louer un paddle à La Ciotat ?", ["paddle"]),  # where to rent one: whether it exists
+    ("Peut-on amener son chien sur les plages de La Ciotat ?", ["chien"]),  # whether it may be brought along
+    ("Are dogs allowed on the beaches in Cassis?", ["dogs"]),
+    ("Can I take my bike on the train?", ["bike"]),
+    ("Can I take the train to Cassis?", []),  # no thing of one's own brought along
 ])
 def test_what_a_question_asks_whether_it_exists(question: str, thing: list[str]) -> None:
     intents = Intents({"school": ["ecole", "school"], "boat": ["bateau", "barco", "boat"],
-                       "train": ["train", "station"]})
+                       "train": ["train", "station"], "swim": ["plage", "beach"]})
     places = ("la ciotat", "aubagne", "marsella", "marseille", "cassis", "aix")
     named = tuple(n for n in places if n in question.lower())
     assert thing_asked(Query(question, "en", named=named), intents) == thing
