@@ -91,7 +91,7 @@ class ConfidenceFeatures:
         kind = asked_type(query.text)
         found = 0.0
         if kind is not None:
-            best = _best_sentence(first.passage.text, wanted, first.passage.language)
+            best = _best_sentence(first.passage.text, wanted, first.passage.language, kind)
             found = float(has_type(best, kind))
         top_sentence, best_sentence = await self._sentence_cosines(query, head[:SENTENCE_HITS])
         # the question's most specific word, when the passages lack it ("chien" in "dogs on the beach?")
@@ -124,9 +124,12 @@ class ConfidenceFeatures:
         return first, float(cosines.max())
 
 
-def _best_sentence(text: str, wanted: list[str], language: str) -> str:
+def _best_sentence(text: str, wanted: list[str], language: str, kind: str) -> str:
+    """The sentence holding most of the question's words; of those holding as many, one holding the kind of thing
+    asked (as the answerer favours it): "Depuis quand le vin de Cassis est-il une AOC ?" is answered by "Son vin
+    blanc … en 1936", which holds as many of its words as the page's opening."""
     wanted_set = set(wanted)
-    return max(sentences(text) or [text], key=lambda s: len(wanted_set & set(terms(s, language))))
+    return max(sentences(text) or [text], key=lambda s: (len(wanted_set & set(terms(s, language))), has_type(s, kind)))
 
 
 class LearnedConfidence:

@@ -8,12 +8,19 @@ import pytest
 
 from genius_loci.connectors.answer_types import asked_type, asks_for_fact, has_type, holds_fact
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
-from genius_loci.connectors.rerank.confidence import ConfidenceWeights, MissingFactCeiling, holds, thing_asked
+from genius_loci.connectors.rerank.confidence import (
+    ConfidenceFeatures,
+    ConfidenceWeights,
+    MissingFactCeiling,
+    holds,
+    thing_asked,
+)
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
 from genius_loci.connectors.rerank.linear import LinearModel
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.intents import Intents
 from genius_loci.core.types import Hit, Passage, Query
+from tests.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
 INTENTS = Intents({"swim": ["baign", "plage", "swim", "beach", "strand"], "eat": ["manger", "restaurant", "eat"]})
@@ -190,3 +197,30 @@ def test_a_sentence_holds_an_amount_or_not() -> None:
     assert not has_type("Le musée est ouvert tous les jours sauf le mardi.", "amount")
     assert has_type("Compter 1 200 euros par mois, ou EUR 900 en colocation.", "amount")
     assert not has_type("Lancée en 1995, Euroméditerranée est l'une des plus grandes opérations.", "amount")
+
+
+class Frequencies:
+    """Term statistics of a small index: every word in one passage of ten."""
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        return dict.fromkeys(terms, 1)
+
+    def count(self) -> int:
+        return 10
+
+
+async def test_the_date_asked_for_is_found_in_the_sentence_that_holds_as_many_of_the_question_words() -> None:
+    # "cassis" in the opening, "vin" in the sentence with the year: the tie goes to the one holding a date
+    cassis = passage("cassis", "Cassis", "Cassis est un petit port de pêche aux maisons colorées. Son vin blanc a été "
+                     "l'une des premières appellations de France, en 1936. Des bateaux partent du port.")
+    other = passage("other", "Ailleurs", "Un autre texte sans rapport.")
+    confidence = ConfidenceFeatures(Frequencies(), HashEmbedder())
+    hits = [Hit(cassis, 2.0, {"bm25": 5.0, "dense": 0.8}), Hit(other, 1.0, {"bm25": 1.0, "dense": 0.7})]
+    row = await confidence.row(Query("Depuis quand le vin de Cassis est-il une AOC ?", "fr"), hits)
+    assert row is not None
+    assert row[CONFIDENCE_NAMES.index("type_asked")] == 1.0
+    assert row[CONFIDENCE_NAMES.index("type_found")] == 1.0
+    undated = passage("cassis", "Cassis", "Cassis est un petit port de pêche. Son vin blanc est réputé.")
+    question = Query("Depuis quand le vin de Cassis est-il une AOC ?", "fr")
+    row = await confidence.row(question, [Hit(undated, 2.0), hits[1]])
+    assert row is not None and row[CONFIDENCE_NAMES.index("type_found")] == 0.0
