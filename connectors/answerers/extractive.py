@@ -128,12 +128,21 @@ class ExtractiveAnswerer:
                  ) -> np.ndarray:
         """The share of the question's words in each sentence; for a sentence in another language, the question read
         as that language (names, numbers and shared words match), as keyword search reads it across languages."""
+        languages = {hits[n - 1].passage.language for n, _, _ in candidates}
+
         def wanted(language: str) -> set[str]:
             if language == query.language:
                 return set(terms(query.text, language))
-            return set(terms(without_stopwords(query.text, query.language), language))
+            read = without_stopwords(query.text, query.language)
+            if query.language in languages:
+                return set(terms(read, language))
+            # no sentence in the question's language to weigh these against: read as the sentence's language and as
+            # its own, since a word the two share may reach the sentence's stem only through its own stemmer (Spanish
+            # "microelectrónica" -> "microelectron", English's stem of "microelectronics"; the English stemmer leaves
+            # the Spanish word whole, the French one cuts it to "microelectronic")
+            return set(terms(read, language)) | set(terms(read, query.language))
 
-        asked = {lang: wanted(lang) for lang in {hits[n - 1].passage.language for n, _, _ in candidates}}
+        asked = {lang: wanted(lang) for lang in languages}
         held = [set(terms(sentence, hits[n - 1].passage.language)) for n, _, sentence in candidates]
         weights: dict[int, dict[str, float]] = {}  # per passage (hit number): each asked word's weight
         for n in dict.fromkeys(n for n, _, _ in candidates):
