@@ -103,6 +103,16 @@ def without_stopwords(text: str, language: str) -> str:
     return " ".join(t for t in _TOKEN.findall(fold(text)) if t not in stop)
 
 
+def read_as(text: str, asked_in: str | None, language: str) -> list[str]:
+    """The terms of ``text``, asked in ``asked_in``, read as ``language``: its own terms when the two are the same
+    language (or ``asked_in`` is unknown), else without ``asked_in``'s stop words, accent-folded, stemmed as
+    ``language`` (names, numbers and words the languages share then match), as keyword search reads a question
+    across languages."""
+    if asked_in is None or asked_in == language:
+        return terms(text, language)
+    return terms(without_stopwords(text, asked_in), language)
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of a text, split after end punctuation followed by a capital or a digit."""
     return [s.strip() for para in re.split(r"\n\s*\n", text) for s in SENTENCE_END.split(" ".join(para.split()))

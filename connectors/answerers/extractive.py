@@ -20,7 +20,7 @@ from genius_loci.core.translation import Translations
 from genius_loci.core.types import Draft, Hit, Query
 from genius_loci.core.voice import Voice
 
-from ..analysis import sentences, terms, without_stopwords
+from ..analysis import read_as, sentences, terms, without_stopwords
 from ..answer_types import asked_type, asks_for_list, has_type
 
 # Sentences quoted for a question. Chosen on PIAF dev half A (780 questions, no abstention; python -m
@@ -131,16 +131,15 @@ class ExtractiveAnswerer:
         languages = {hits[n - 1].passage.language for n, _, _ in candidates}
 
         def wanted(language: str) -> set[str]:
-            if language == query.language:
-                return set(terms(query.text, language))
-            read = without_stopwords(query.text, query.language)
+            read = set(read_as(query.text, query.language, language))
             if query.language in languages:
-                return set(terms(read, language))
-            # no sentence in the question's language to weigh these against: read as the sentence's language and as
-            # its own, since a word the two share may reach the sentence's stem only through its own stemmer (Spanish
-            # "microelectrónica" -> "microelectron", English's stem of "microelectronics"; the English stemmer leaves
-            # the Spanish word whole, the French one cuts it to "microelectronic")
-            return set(terms(read, language)) | set(terms(read, query.language))
+                return read
+            # no sentence in the question's language: read by its own stemmer too, since a word the two languages
+            # share may reach the sentence's stem only that way (Spanish "microelectrónica" -> "microelectron",
+            # English's stem of "microelectronics"; the English stemmer leaves the Spanish word whole). Not when a
+            # sentence in the question's language is there: the extra stems then tipped a French question's quote
+            # to the English translation of the French page ("Comment candidater en master ?")
+            return read | set(terms(without_stopwords(query.text, query.language), query.language))
 
         asked = {lang: wanted(lang) for lang in languages}
         held = [set(terms(sentence, hits[n - 1].passage.language)) for n, _, sentence in candidates]

@@ -17,7 +17,7 @@ import numpy as np
 from genius_loci.core.errors import IndexUnavailable
 from genius_loci.core.types import Filters, GeoPoint, Hit, Passage, SearchRequest, Vector
 
-from ..analysis import current, indexed_terms, stamped, terms, without_stopwords, written
+from ..analysis import current, indexed_terms, read_as, stamped, written
 from .postings import Postings
 
 log = logging.getLogger("genius_loci.index")
@@ -294,16 +294,11 @@ class EmbeddedIndex:
 def weighted_terms(request: SearchRequest) -> tuple[list[str], dict[str, float]]:
     """The request's terms read as its language, and the weight of those that do not count fully: a term of
     ``weighted`` text counts as its part says, unless the main text also has it."""
-    def read(text: str) -> list[str]:
-        if request.asked_in is not None and request.asked_in != request.language:
-            text = without_stopwords(text, request.asked_in)
-        return terms(text, request.language)
-
-    wanted = read(request.text)
+    wanted = read_as(request.text, request.asked_in, request.language)
     full = set(wanted)
     weights: dict[str, float] = {}
     for text, weight in request.weighted:
-        for term in read(text):
+        for term in read_as(text, request.asked_in, request.language):
             if term not in full:
                 weights[term] = max(weights.get(term, 0.0), weight)
     return wanted + list(weights), weights

@@ -30,7 +30,7 @@ from genius_loci.core.text import words
 from genius_loci.core.types import Hit, Query
 from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WORDS
 
-from ..analysis import sentences, terms, without_stopwords
+from ..analysis import read_as, sentences, terms
 from ..answer_types import asked_type, asked_whether, asks_for_fact, has_type, holds_fact
 from .features import BASE, AnalysisCache, features
 from .features import NAMES as RERANK_NAMES
@@ -198,11 +198,10 @@ def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermSta
         return None
     known = False
     for language in dict.fromkeys(h.passage.language for h in hits):
-        own = language == query.language
-        read = thing if own else without_stopwords(thing, query.language)
+        read = read_as(thing, query.language, language)
         # in the question's own language every word counts ("surf": no page names it); read as another, only
         # the words some passage holds
-        wanted = set(terms(read, language)) if own else set(stats.document_frequencies(terms(read, language)))
+        wanted = set(read) if language == query.language else set(stats.document_frequencies(read))
         if not wanted:
             continue
         known = True

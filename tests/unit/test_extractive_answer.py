@@ -102,21 +102,16 @@ async def test_the_sentence_quoted_is_the_one_with_what_is_asked_not_the_pages_s
     assert "bus 60" in answer and "veille" not in answer
 
 
-@pytest.mark.parametrize(("question", "language", "quoted"), [
-    # asked in Spanish, with no Spanish page: read by its own stemmer too, "microelectrónica" reaches the English
-    # "microelectronics" (the English stemmer leaves the Spanish word whole, the French one cuts it to the French stem)
-    ("¿Hay industria de microelectrónica en la región?", "es", "sectors-en#0"),
-    # asked in French, with a French page there: the English page's words are weighed as English only
-    ("Y a-t-il des parcs d'activités dans la région ?", "fr", "parks-fr#0"),
-])
-async def test_a_question_in_a_third_language_finds_its_words_in_the_sentence_that_holds_them(
-        question: str, language: str, quoted: str) -> None:
+async def test_a_question_in_a_third_language_finds_its_words_in_the_sentence_that_holds_them() -> None:
+    """Asked in Spanish, with no Spanish page: read by its own stemmer too, "microelectrónica" reaches the English
+    "microelectronics" (the English stemmer leaves the Spanish word whole, the French one cuts it to "industri")."""
     sectors = Hit(Passage("sectors-en#0", "sectors-en", "Key sectors", "The economy rests on aerospace around "
                           "Marignane and microelectronics around Rousset.", "https://example.org/sectors", "en"), 2.0)
     parks = Hit(Passage("parks-fr#0", "parks-fr", "Parcs d'activités", "Les entreprises trouvent des parcs d'activités "
                         "dans la région, les zones de Rousset et de Gémenos pour l'industrie.",
                         "https://example.org/parks", "fr"), 1.8)
     hits = [sectors, parks]
-    answer = (await ExtractiveAnswerer(VOICE, max_sentences=1).compose(Query(question, language), hits)).text
+    answer = (await ExtractiveAnswerer(VOICE, max_sentences=1).compose(
+        Query("¿Hay industria de microelectrónica en la región?", "es"), hits)).text
     _, _, cited = resolve_citations(answer, hits)
-    assert [c.passage.id for c in cited] == [quoted]
+    assert [c.passage.id for c in cited] == ["sectors-en#0"]
