@@ -43,9 +43,9 @@ FACTS = {"price": PRICE, "hours": HOURS, "rate": RATE}
 # A question whether something exists ("Y a-t-il une piscine à Aubagne ?", "Is there a surf school…?", "¿Hay…?",
 # "C'è…?", "Gibt es…?"; not "il y a", which is also "ago"), or where to rent one ("Où louer un paddle ?"): what it
 # names after the opening is the thing asked about.
-EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there|are there|hay|existe|existen|c e|"
-                    r"ci sono|gibt es|louer (?:un|une|des)|(?:rent|hire) (?:a|an)|alquilar (?:un|una|unos|unas)|"
-                    r"(?:noleggiare|affittare) (?:un|una|uno))\b")
+EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there|are there|hay(?! que)|existe|"
+                    r"existen|c e|ci sono|gibt es|louer (?:un|une|des)|(?:rent|hire) (?:a|an)|"
+                    r"alquilar (?:un|una|unos|unas)|(?:noleggiare|affittare) (?:un|una|uno))\b")
 # ... or whether something may be brought along ("Peut-on amener son chien… ?", "Are dogs allowed…?", "Can I take
 # my bike on the train?"): the thing is what the rest of the question names.
 BRING = re.compile(r"\b(amener|emmener|apporter|avec (?:son|sa|ses|mon|ma|mes|notre|nos)|autorisee?s?|interdite?s?|"

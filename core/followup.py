@@ -31,18 +31,19 @@ QUESTION_WORDS = frozenset("""
     mon ma mes ton ta tes son sa ses leur leurs notre votre qu ici la bas alors donc meilleur meilleure meilleurs
     where when how much many why what which who whom is are was were do does did can could should would will i
     me my we you your it its the a an of to for in on at by with and or there here any some get go best good
-    place places please tell about
+    place places please tell about long take takes does need must have has
     donde cuando como cuanto cuanta por que cual quien es son esta estan hay el la los las un una de del en con y
-    o para puedo puede se mi me te lo mejor
+    o para puedo puede se mi me te lo mejor tengo tiene hacer hace necesito
     dove quando come quanto perche cosa quale chi e sono c il lo la gli le un una di del della in con e o per
     posso puo si mi migliore al allo alla alle agli ai sul sull sulla sulle sui nel nell nella nelle nei dal dall
     dalla dalle dai dell della delle degli
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
-    mit und oder fur kann man ich mich mir beste
+    mit und oder fur kann man ich mich mir beste muss musste soll sollte vorher braucht brauche
 """.split())
 MAX_WORDS = 10  # a longer message always stands on its own
 JOIN = " — "  # between a question and the message that continues it
 SHORT = 6  # a message this short with nothing of its own asks about the previous subject ("Where can I eat?")
+_SENTENCE_END = re.compile(r"[.!?¿¡:;]\s*$")
 _ENTITY = re.compile(r"[A-ZÀ-Þ][\w’'-]*(?:\s+(?:de|du|des|d’|d'|la|le|of|the|di|del|von)?\s*[A-ZÀ-Þ][\w’'-]*)*")
 
 
@@ -151,7 +152,9 @@ def _entities(text: str) -> list[str]:
             continue
         first = fold(name.split()[0])
         grammar = words(name.split()[0])  # "C'est", "Qu'y" are grammar words too
-        if match.start() == 0 and ((bool(grammar) and all(w in QUESTION_WORDS for w in grammar))
+        # a sentence's first word is capitalised whatever it is ("We need land. What's available?")
+        starts = match.start() == 0 or bool(_SENTENCE_END.search(text[:match.start()]))
+        if starts and ((bool(grammar) and all(w in QUESTION_WORDS for w in grammar))
                                    or (len(name.split()) == 1 and first in _OPENERS)):
             rest = name.split(None, 1)
             if len(rest) < 2:

@@ -26,7 +26,8 @@ SHORT_MESSAGE_WORDS: dict[str, str] = {
 _FUNCTION_WORDS = {
     "fr": "le les des du est une pour dans avec ou quel quelle quels quelles comment combien pourquoi qui que "
           "je vous nous sont au aux ce cette peut faut quand et sur mes mon ma aller faire voir trouver",
-    "en": "the is are what where how when which who why do does can of to for and in with you my i there",
+    "en": "the is are what where how when which who why do does can of to for and in with you my i there any "
+          "good some much many should from get",
     "es": "el los las es esta donde como que cual cuando hay para por una un del y con puedo se",
     "it": "il gli dove come cosa che quando quale per una un del della di con posso sono si",
     "de": "der die das ist wo wie was wann welche gibt es ich kann man und mit fur ein eine nach den dem",

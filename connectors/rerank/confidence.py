@@ -26,7 +26,7 @@ from genius_loci.core.errors import ConfigError
 from genius_loci.core.followup import QUESTION_WORDS
 from genius_loci.core.intents import Intents
 from genius_loci.core.ports import Calibrator, Embedder
-from genius_loci.core.text import words
+from genius_loci.core.text import fold, words
 from genius_loci.core.types import Hit, Query
 from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WORDS
 
@@ -205,7 +205,8 @@ def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermSta
         if not wanted:
             continue
         known = True
-        if any(wanted & set(terms(f"{h.passage.title}\n{h.passage.text}", language))
+        # the passages are read accent-folded, as the thing's words were ("adaptees" and "adaptées" stem apart)
+        if any(wanted & set(terms(fold(f"{h.passage.title}\n{h.passage.text}"), language))
                for h in hits if h.passage.language == language):
             return True
     return False if known else None

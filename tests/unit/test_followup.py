@@ -63,6 +63,10 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     ("Kann ich in Marseille einen Master machen?", "Wie bewerbe ich mich?", "continues",
      "Kann ich in Marseille einen Master machen — Wie bewerbe ich mich?"),
     ("Que faire à Cassis ?", "Il faut réserver ?", "continues", "Que faire à Cassis — Il faut réserver ?"),
+    ("Kann man im Sommer in den Calanques wandern?", "Muss man vorher reservieren?", "continues",
+     "Kann man im Sommer in den Calanques wandern — Muss man vorher reservieren?"),
+    ("We just landed at Marignane, how do we get into Marseille?", "How long does the ride take?", "continues",
+     "We just landed at Marignane, how do we get into Marseille — How long does the ride take?"),
     # a new need after "and": asked about the same place, not joined to the previous need
     ("On cherche où voir le coucher de soleil à Marseille", "Et pour dîner face à la mer ?", "same place",
      "Et pour dîner face à la mer ? (Marseille)"),
@@ -93,6 +97,13 @@ def test_grammar_words_with_an_apostrophe_are_not_the_subject() -> None:
     third = FOLLOW.read("What about Aubagne?", second)
     # another place asks the topic's opening question about it, without what was joined to it
     assert (third.reason, third.text) == ("other place", "Qu'y a-t-il à voir à Aubagne ?")
+
+
+def test_a_sentence_s_first_word_is_not_the_subject() -> None:
+    first = FOLLOW.read("We run a logistics business and need land near a container terminal. What's available?",
+                        None)
+    assert first.subject == ""
+    assert FOLLOW.read("Who should we talk to?", first).text == "Who should we talk to?"
 
 
 def test_german_nouns_are_not_taken_for_the_subject() -> None:

@@ -101,6 +101,7 @@ class _UnsureDetector:
 @pytest.mark.parametrize(("text", "expected"), [
     ("When did the Mucem open?", "en"),         # its grammar words settle it, whatever the conversation's language
     ("Where can I eat calissons?", "en"),
+    ("Any good place for bouillabaisse?", "en"),
     ("Mucem ?", "fr"),                          # nothing settles it: the conversation's language
 ])
 def test_clear_grammar_words_beat_the_conversations_language(text: str, expected: str) -> None:

@@ -190,6 +190,10 @@ async def test_the_ceiling_holds_down_an_answer_whose_passages_do_not_name_what_
     # in the question's own language every word counts: "escalier" is in the page, "consigne" in no page
     assert await ceiling(Query("Y a-t-il un escalier à la gare ?", "fr"), [bahnhof]) == 0.9
     assert await ceiling(Query("Y a-t-il une consigne à la gare ?", "fr"), [bahnhof]) == 0.05
+    # an accented word is named whatever its accents ("adaptées": "adaptees" and "adaptées" stem apart)
+    tours = Hit(passage("musees", "Musées", "Les musées proposent des visites adaptées.", "fr"), 1.0)
+    ceiling = MissingFactCeiling(sure, passages=1, intents=Intents({}), stats=_Held((tours.passage.text, "fr")))
+    assert await ceiling(Query("Y a-t-il des visites adaptées ?", "fr"), [tours]) == 0.9
 
 
 def test_a_sentence_holds_an_amount_or_not() -> None:
