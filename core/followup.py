@@ -40,6 +40,10 @@ QUESTION_WORDS = frozenset("""
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
     mit und oder fur kann man ich mich mir beste muss musste soll sollte vorher braucht brauche
 """.split())
+# Needs of config/intents.yaml that qualify what is asked rather than name a topic: "Is it free?", "Et pour les
+# enfants ?", "Is there a discount?", "What are the opening hours?" ask about the previous question's topic; and
+# "Et les hôtels ?" after a question about a wheelchair asks for accessible hotels.
+QUALIFIERS = frozenset({"accessible", "children", "price", "opening_hours"})
 MAX_WORDS = 10  # a longer message always stands on its own
 JOIN = " — "  # between a question and the message that continues it
 SHORT = 6  # a message this short with nothing of its own asks about the previous subject ("Where can I eat?")
@@ -113,10 +117,19 @@ class FollowUps:
         if opens and needs and not own_subject and not set(needs) <= set(self._intents.of(previous.text)):
             # "Et pour dîner face à la mer ?" after a question about Marseille: a new need, asked about the same
             # place (the previous question's need would outweigh the new one if the two were joined); with no
-            # place to keep ("And hydrogen?" after "Which sectors are strong here?"), the new need alone
-            if before:
-                return Reading(f"{text.rstrip()} ({before})", "same place", before)
+            # place to keep ("And hydrogen?" after "Which sectors are strong here?"), the new need alone; what
+            # qualified the previous question is kept ("Et les hôtels ?" after a wheelchair: accessible hotels)
+            kept = [before] if before else []
+            kept += [span for need, spans in self._intents.said(previous.text).items()
+                     if need in QUALIFIERS and need not in needs for span in spans]
+            if kept:
+                return Reading(f"{text.rstrip()} ({', '.join(kept)})", "same place", before)
             return Reading(text, "standalone", own_subject)
+        if (needs and set(needs) <= QUALIFIERS and not own_subject and place is None
+                and not QUALIFIERS.issuperset(self._intents.of(previous.text))):
+            # "¿Hay descuento para jubilados?" after a question about the monthly pass: a qualifier alone asks
+            # about the previous question's topic
+            return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place

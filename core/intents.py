@@ -28,6 +28,12 @@ class Intents:
         folded = " ".join(fold(text).split())
         return tuple(name for name, pattern in self._patterns.items() if pattern.search(folded))
 
+    def said(self, text: str) -> dict[str, list[str]]:
+        """The words ``text`` says each need it names with, accent-folded ("fauteuil roulant" for accessible)."""
+        folded = " ".join(fold(text).split())
+        found = {name: [m.group(0) for m in pattern.finditer(folded)] for name, pattern in self._patterns.items()}
+        return {name: spans for name, spans in found.items() if spans}
+
     def vocabulary(self, text: str) -> list[str]:
         """The words of every need ``text`` names, in every language (accent-folded, each once)."""
         out: dict[str, None] = {}

@@ -70,6 +70,12 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # a new need after "and": asked about the same place, not joined to the previous need
     ("On cherche où voir le coucher de soleil à Marseille", "Et pour dîner face à la mer ?", "same place",
      "Et pour dîner face à la mer ? (Marseille)"),
+    # ... keeping what qualified the previous question (a wheelchair: accessible hotels)
+    ("Mon père est en fauteuil roulant, y a-t-il des plages adaptées ?", "Et les hôtels ?", "same place",
+     "Et les hôtels ? (fauteuil roulant)"),
+    # a qualifier alone (a price, a discount, opening hours) asks about the previous question's topic
+    ("Is there a monthly pass for the metro?", "Is there a discount for seniors?", "continues",
+     "Is there a monthly pass for the metro — Is there a discount for seniors?"),
     # ... and with no place to keep, the new need alone (joined, "industries" outweighed "hydrogen")
     ("Which industries are strong here?", "And hydrogen?", "standalone", None),
     ("Welche Branchen sind hier stark?", "Und Wasserstoff?", "standalone", None),
@@ -187,3 +193,8 @@ def test_near_here_is_the_place_the_conversation_is_about_unless_the_person_shar
     # nor when the message names its own reference, or the conversation is about no place
     assert FOLLOW.read("Un restaurant près du Mucem ?", before).text == "Un restaurant près du Mucem ?"
     assert not FOLLOW.read(text, FOLLOW.read("When did the Mucem open?", None)).text.endswith(")")
+
+
+def test_the_qualifiers_are_needs_of_the_lexicon() -> None:
+    from genius_loci.core.followup import QUALIFIERS
+    assert set(QUALIFIERS) <= set(load_intents(CONFIG / "intents.yaml"))
