@@ -20,6 +20,8 @@ POINTING_BACK = frozenset("""y la-bas labas ca cela celui celle ceux there it it
     alla ahi eso esa ese esos lo ci li lì quello quella quelli dort dorthin hin dafur""".split())
 # ... except where they only say that something exists ("il y a", "is there", "ci sono").
 EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|there is|there are|ci sono|c e)\b")
+# Asking whether something is there, in the five languages ("Gibt es dort…?", "¿Hay allí…?")
+WHETHER = re.compile(r"\b(?:y a|is there|are there|ci sono|c e|hay|gibt es)\b")
 POINTING_BACK_PHRASES = ("la bas", "c est", "ce lieu", "cet endroit", "that place", "this place", "ese lugar",
                          "quel posto", "questo posto", "ist es", "ist das")
 # Grammar and question words of the five languages: what is left of a message without them (and without the
@@ -38,7 +40,7 @@ QUESTION_WORDS = frozenset("""
     posso puo si mi migliore al allo alla alle agli ai sul sull sulla sulle sui nel nell nella nelle nei dal dall
     dalla dalle dai dell della delle degli
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
-    mit und oder fur kann man ich mich mir beste muss musste soll sollte vorher braucht brauche
+    mit und oder fur kann man ich mich mir beste einen einem einer muss musste soll sollte vorher braucht brauche
 """.split())
 # Needs of config/intents.yaml that qualify what is asked rather than name a topic: "Is it free?", "Et pour les
 # enfants ?", "Is there a discount?", "What are the opening hours?" ask about the previous question's topic; and
@@ -130,6 +132,11 @@ class FollowUps:
             # "¿Hay descuento para jubilados?" after a question about the monthly pass: a qualifier alone asks
             # about the previous question's topic
             return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
+        if (points_back and before and not opens and not needs and not own_subject and WHETHER.search(folded)
+                and any(w not in POINTING_BACK for w in own) and self._gazetteer.find(before) is not None):
+            # "Gibt es dort einen Wochenmarkt?" after the way to Aix: whether something of its own is at the place
+            # (joined to the previous question, the journey would outweigh the market)
+            return Reading(f"{text.rstrip()} ({before})", "points back", before)
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place

@@ -73,6 +73,9 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # ... keeping what qualified the previous question (a wheelchair: accessible hotels)
     ("Mon père est en fauteuil roulant, y a-t-il des plages adaptées ?", "Et les hôtels ?", "same place",
      "Et les hôtels ? (fauteuil roulant)"),
+    # whether something of its own is there: about the previous subject, not joined to the previous question
+    ("Wie komme ich von Marseille nach Aix-en-Provence?", "Gibt es dort einen Wochenmarkt?", "points back",
+     "Gibt es dort einen Wochenmarkt? (Aix-en-Provence)"),
     # a qualifier alone (a price, a discount, opening hours) asks about the previous question's topic
     ("Is there a monthly pass for the metro?", "Is there a discount for seniors?", "continues",
      "Is there a monthly pass for the metro — Is there a discount for seniors?"),
