@@ -171,19 +171,23 @@ class MissingFactCeiling:
 
 
 _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
+_WRITTEN = re.compile(r"\w+")
+_SEPARATORS = re.compile(r"[-'’`]")  # as core.text.fold splits words
 
 
 def thing_asked(query: Query, intents: Intents) -> list[str]:
     """The words naming what a question asks whether it exists ("surf", "school" in "Is there a surf school in La
     Ciotat?"): after the opening, without grammar, place names, the words of a need it names (those are matched
-    in any language), nor the words of a journey or of nearness."""
+    in any language), nor the words of a journey or of nearness. Each word is given as the question writes it
+    (lower-cased): a stemmer reads "adaptées" and the folded "adaptees" apart, and the pages are stemmed accented."""
     rest = asked_whether(query.text)
     if rest is None:
         return []
     needed = [w for w in intents.vocabulary(query.text) if len(w) >= 4]
     # place names, and other names ("la gare Saint-Charles"; German's capitalised nouns too: German is left alone)
     placed = {w for name in query.named for w in name.split()} | set(words(" ".join(_CAPITALISED.findall(query.text))))
-    return [w for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
+    written = {fold(w): w for w in _WRITTEN.findall(_SEPARATORS.sub(" ", query.text.casefold()))}
+    return [written.get(w, w) for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
             and w not in JOURNEY_WORDS and w not in NEAR_WORDS and w not in ORIGIN_WORDS
             and not any(w.startswith(n) for n in needed)]
 
@@ -205,8 +209,7 @@ def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermSta
         if not wanted:
             continue
         known = True
-        # the passages are read accent-folded, as the thing's words were ("adaptees" and "adaptées" stem apart)
-        if any(wanted & set(terms(fold(f"{h.passage.title}\n{h.passage.text}"), language))
+        if any(wanted & set(terms(f"{h.passage.title}\n{h.passage.text}", language))
                for h in hits if h.passage.language == language):
             return True
     return False if known else None

@@ -159,6 +159,7 @@ class _Held:
     ("Où se baigner à Cassis ?", []),
     ("Où louer un paddle à La Ciotat ?", ["paddle"]),  # where to rent one: whether it exists
     ("Peut-on amener son chien sur les plages de La Ciotat ?", ["chien"]),  # whether it may be brought along
+    ("Y a-t-il des visites adaptées au Mucem ?", ["visites", "adaptées"]),  # as written: accents are kept
     ("Are dogs allowed on the beaches in Cassis?", ["dogs"]),
     ("Can I take my bike on the train?", ["bike"]),
     ("Can I take the train to Cassis?", []),  # no thing of one's own brought along
