@@ -19,9 +19,8 @@ OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en
 POINTING_BACK = frozenset("""y la-bas labas ca cela celui celle ceux there it its this that them they those allí alli
     alla ahi eso esa ese esos lo ci li lì quello quella quelli dort dorthin hin dafur""".split())
 # ... except where they only say that something exists ("il y a", "is there", "ci sono").
-EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|there is|there are|ci sono|c e)\b")
-# Asking whether something is there, in the five languages ("Gibt es dort…?", "¿Hay allí…?")
-WHETHER = re.compile(r"\b(?:y a|is there|are there|ci sono|c e|hay|gibt es)\b")
+EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|there is|there are|ci sono|c e|hay|"
+                         r"gibt es)\b")
 POINTING_BACK_PHRASES = ("la bas", "c est", "ce lieu", "cet endroit", "that place", "this place", "ese lugar",
                          "quel posto", "questo posto", "ist es", "ist das")
 # Grammar and question words of the five languages: what is left of a message without them (and without the
@@ -132,7 +131,7 @@ class FollowUps:
             # "¿Hay descuento para jubilados?" after a question about the monthly pass: a qualifier alone asks
             # about the previous question's topic
             return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
-        if (points_back and before and not opens and not needs and not own_subject and WHETHER.search(folded)
+        if (points_back and before and not opens and not needs and not own_subject and EXISTENTIAL.search(folded)
                 and any(w not in POINTING_BACK for w in own) and self._gazetteer.find(before) is not None):
             # "Gibt es dort einen Wochenmarkt?" after the way to Aix: whether something of its own is at the place
             # (joined to the previous question, the journey would outweigh the market)
@@ -147,7 +146,7 @@ class FollowUps:
         if not own and not own_subject and needs and before and len(tokens) <= SHORT:
             # "Where can I eat?" right after questions about Cassis: eating in Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
-        if (needs and EXISTENTIAL.search(folded) and not own_subject and before
+        if (needs and EXISTENTIAL.search(folded) and not own_subject and before and not about_here(text)
                 and self._gazetteer.find(before) is not None):
             # "Y a-t-il des espaces de coworking ?" after "Comment créer ma start-up à Marseille ?": asking whether
             # something exists, without saying where, asks about the place the conversation is about

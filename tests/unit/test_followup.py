@@ -183,6 +183,7 @@ def test_postings_weigh_terms() -> None:
 
 
 @pytest.mark.parametrize("text", ["Une plage près d'ici ?", "Any restaurant near here?",
+                                  "Is there a restaurant near here?",
                                   "¿Hay un mercado cerca de aquí?", "Gibt es hier in der Nähe einen Parkplatz?"])
 def test_near_here_is_the_place_the_conversation_is_about_unless_the_person_shared_where_they_are(
         text: str) -> None:
