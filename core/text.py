@@ -28,3 +28,9 @@ def has_words(text: str) -> bool:
 
 def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
+
+
+def written_words(text: str) -> list[str]:
+    """The words of ``text`` split as ``words`` splits them, lower-cased but with their accents ("adaptées"): a
+    stemmer reads a word and its folded form apart."""
+    return _WORD.findall(_SEPARATORS.sub(" ", text.casefold()))

@@ -26,7 +26,7 @@ from genius_loci.core.errors import ConfigError
 from genius_loci.core.followup import QUESTION_WORDS
 from genius_loci.core.intents import Intents
 from genius_loci.core.ports import Calibrator, Embedder
-from genius_loci.core.text import fold, words
+from genius_loci.core.text import fold, words, written_words
 from genius_loci.core.types import Hit, Query
 from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WORDS
 
@@ -171,8 +171,6 @@ class MissingFactCeiling:
 
 
 _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
-_WRITTEN = re.compile(r"\w+")
-_SEPARATORS = re.compile(r"[-'’`]")  # as core.text.fold splits words
 
 
 def thing_asked(query: Query, intents: Intents) -> list[str]:
@@ -186,7 +184,7 @@ def thing_asked(query: Query, intents: Intents) -> list[str]:
     needed = [w for w in intents.vocabulary(query.text) if len(w) >= 4]
     # place names, and other names ("la gare Saint-Charles"; German's capitalised nouns too: German is left alone)
     placed = {w for name in query.named for w in name.split()} | set(words(" ".join(_CAPITALISED.findall(query.text))))
-    written = {fold(w): w for w in _WRITTEN.findall(_SEPARATORS.sub(" ", query.text.casefold()))}
+    written = {fold(w): w for w in written_words(query.text)}
     return [written.get(w, w) for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
             and w not in JOURNEY_WORDS and w not in NEAR_WORDS and w not in ORIGIN_WORDS
             and not any(w.startswith(n) for n in needed)]
