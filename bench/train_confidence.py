@@ -58,7 +58,7 @@ def held_out(question_id: str) -> bool:
 MORE_IS_BETTER = frozenset({
     "top_idf_coverage", "top_title_coverage", "top_bigram_coverage", "top_best_sentence_coverage",
     "top_window_coverage", "type_found", "top_sentence_cosine", "best_sentence_cosine", "top_score", "margin",
-    "needs_in_top", "needs_in_head", "place_in_top"})
+    "needs_in_top", "needs_in_head", "place_in_top", "coverage_with_needs"})
 MORE_IS_WORSE = frozenset({"missing_rare", "missing_rare_in_head"})  # the question's specific words they lack
 
 

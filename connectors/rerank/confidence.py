@@ -6,8 +6,9 @@ question's weight its best sentence and its best 25-word window cover, title and
 first hit's score and its margin over the second, whether it is in the question's language, and whether the
 answer type the question asks for (a date for "when", an amount for "how much", a number for "how many")
 appears in its best sentence; read with the territory's lexicon of needs (core.intents), in any language, how
-many of the needs the question names (swimming, rents, getting there…) the first passages name too, and whether
-the place it names is the first passage's. A logistic model over them is trained by
+many of the needs the question names (swimming, rents, getting there…) the first passages name too, whether
+the place it names is the first passage's, and how much of the question the first passage's best sentence holds
+when the words saying a need the passage names count as found ("talk to" on a page about whom to contact). A logistic model over them is trained by
 ``bench/train_confidence.py`` on questions whose gold passages are sometimes hidden, so that "nothing here answers
 it" is learned too; it is shipped in ``config/confidence.json`` and needs only numpy.
 """
@@ -39,7 +40,7 @@ from .linear import TermStatistics, question_idf, read_model
 NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "type_asked", "type_found",
          "log_terms", "top_sentence_cosine", "best_sentence_cosine", "sentence_over_passage", "located",
          "missing_rare", "missing_rare_in_head", "missing_x_same_language", "needs_asked", "needs_in_top",
-         "needs_in_head", "place_named", "place_in_top")
+         "needs_in_head", "place_named", "place_in_top", "coverage_with_needs")
 SENTENCE_HITS = 3  # the passages whose sentences are compared with the question (those an answer quotes)
 # A question asking what something costs, when a place opens or what a rate is, when none of the passages an answer
 # is written from gives an amount, a time or day, or a percentage: they cannot answer it, however close they are
@@ -75,6 +76,7 @@ class ConfidenceFeatures:
     def __init__(self, stats: TermStatistics, embedder: Embedder, intents: Intents | None = None) -> None:
         self._stats = stats
         self._embedder = embedder
+        self._intents = intents or Intents({})
         self._analysis = AnalysisCache(intents=intents)
 
     async def row(self, query: Query, hits: Sequence[Hit]) -> list[float] | None:
@@ -106,10 +108,15 @@ class ConfidenceFeatures:
         share_head = len(asked & in_head) / len(asked) if asked else 0.0
         # the first hit's needs and place, as the reranker read them
         share, place_in_top = first_row[RERANK_NAMES.index("needs_share")], first_row[RERANK_NAMES.index("place_in")]
+        analysed = self._analysis.get(first.passage)
+        said = need_terms(query.text, wanted, asked & analysed.needs, self._intents)
+        mass = sum(idf(t) for t in wanted) or 1.0
+        with_needs = max((sum(idf(t) for t in wanted if t in s or t in said) / mass for s in analysed.sentences),
+                         default=0.0)
         return [*top, first.score, margin, same, float(kind is not None), found, math.log(len(wanted) + 1),
                 top_sentence, best_sentence, top_sentence - first.scores.get("dense", top_sentence),
                 float(query.geo is not None and query.from_user), missing, missing_head, missing * same,
-                float(bool(asked)), share, share_head, float(bool(query.named)), place_in_top]
+                float(bool(asked)), share, share_head, float(bool(query.named)), place_in_top, with_needs]
 
     async def _sentence_cosines(self, query: Query, hits: Sequence[Hit]) -> tuple[float, float]:
         """The question's best cosine with a sentence of the first hit, and of any of ``hits``: a question
@@ -122,6 +129,15 @@ class ConfidenceFeatures:
         cosines = vectors @ question[0]
         first = float(cosines[: len(per_hit[0])].max())
         return first, float(cosines.max())
+
+
+def need_terms(text: str, wanted: Sequence[str], needs: set[str], intents: Intents) -> set[str]:
+    """The question's terms (``wanted``) that say one of ``needs`` in its own words: "talk" in "Who should we talk
+    to?" (contact), "kids" in "… with two kids" (children). A page that names the need answers those words in its
+    own ("contact", "families"), so they count as found in it. A term is a stem: it starts the need's word as the
+    question writes it ("kid" for "kids"), or, for a longer one, the word starts it."""
+    spoken = {w for need, spans in intents.said(text).items() if need in needs for span in spans for w in span.split()}
+    return {t for t in wanted if any(w.startswith(t) or (len(w) >= 4 and t.startswith(w)) for w in spoken)}
 
 
 def _best_sentence(text: str, wanted: list[str], language: str, kind: str) -> str:

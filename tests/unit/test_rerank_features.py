@@ -13,6 +13,7 @@ from genius_loci.connectors.rerank.confidence import (
     ConfidenceWeights,
     MissingFactCeiling,
     holds,
+    need_terms,
     thing_asked,
 )
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
@@ -229,3 +230,28 @@ async def test_the_date_asked_for_is_found_in_the_sentence_that_holds_as_many_of
     question = Query("Depuis quand le vin de Cassis est-il une AOC ?", "fr")
     row = await confidence.row(question, [Hit(undated, 2.0), hits[1]])
     assert row is not None and row[CONFIDENCE_NAMES.index("type_found")] == 0.0
+
+
+CONTACT = Intents({"contact": ["contact", "talk to", "who should we"], "children": ["kids", "families", "enfant"]})
+
+
+def test_the_words_a_question_says_a_need_with_are_found_in_a_page_that_names_the_need() -> None:
+    wanted = ["talk", "kid"]
+    assert need_terms("Who should we talk to about the kids?", wanted, {"contact"}, CONTACT) == {"talk"}
+    assert need_terms("Who should we talk to about the kids?", wanted, {"contact", "children"}, CONTACT) == {
+        "talk", "kid"}
+    assert need_terms("Who should we talk to?", ["talk"], set(), CONTACT) == set()  # the page names no need
+
+
+async def test_coverage_with_needs_counts_a_need_said_in_everyday_words_as_found_in_the_page_naming_it() -> None:
+    contacts = passage("contacts", "Investor contacts", "The agency's investor desk is the first contact for a "
+                       "company looking at the territory.", "en")
+    other = passage("other", "Elsewhere", "An unrelated text about the weather.", "en")
+    confidence = ConfidenceFeatures(Frequencies(), HashEmbedder(), CONTACT)
+    question = Query("Who should we talk to?", "en", needs=("contact",))
+    row = await confidence.row(question, [Hit(contacts, 2.0, {"bm25": 1.0, "dense": 0.8}), Hit(other, 1.0)])
+    assert row is not None
+    assert row[CONFIDENCE_NAMES.index("top_best_sentence_coverage")] == 0.0  # "talk" is not the page's word
+    assert row[CONFIDENCE_NAMES.index("coverage_with_needs")] == 1.0  # but it names the contact need "talk to" says
+    row = await confidence.row(question, [Hit(other, 2.0, {"bm25": 1.0, "dense": 0.8}), Hit(contacts, 1.0)])
+    assert row is not None and row[CONFIDENCE_NAMES.index("coverage_with_needs")] == 0.0
