@@ -140,7 +140,8 @@ class FollowUps:
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place
             return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", own_subject or before)
-        if not own_subject and not needs and len(own) <= 1 and len(tokens) <= SHORT and not set(tokens) <= _OPENERS:
+        if (not own_subject and not needs and len(own) <= 1 and len(tokens) <= SHORT and not set(tokens) <= _OPENERS
+                and not _object(tokens, own)):
             # "Wo genau?", "Il faut réserver ?", "How do I apply?": nothing to ask about but the previous question
             return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         if not own and not own_subject and needs and before and len(tokens) <= SHORT:
@@ -194,6 +195,16 @@ _GERMAN_NOUN_BEFORE = re.compile(r"\b(?:der|die|das|dem|den|ein|eine|einen|einem
 
 
 _OPENERS = frozenset(w for o in OPENINGS for w in o.split()) | {"ok", "merci", "thanks", "hello", "bonjour"}
+
+
+# Prepositions that introduce what is wanted ("a good place for bouillabaisse", "un endroit pour pique-niquer").
+FOR = frozenset({"for", "pour", "para", "per", "fur"})
+
+
+def _object(tokens: list[str], own: list[str]) -> bool:
+    """Whether the message's one word of its own is what it asks for, after "for" ("Any good place for
+    bouillabaisse?"): a question of its own, not the previous one narrowed ("Il faut réserver ?")."""
+    return any(a in FOR and b in own for a, b in zip(tokens, tokens[1:], strict=False))
 
 
 def _names(a: str, b: str) -> bool:

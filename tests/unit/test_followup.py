@@ -85,6 +85,9 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # standing on their own: nothing carried over
     ("Que faire à Cassis ?", "ok", "standalone", None),
     ("Que faire à Cassis ?", "Where can I eat calissons?", "standalone", None),
+    # one word of its own, but it is what is asked for ("place for …"): not the previous question narrowed
+    ("We just landed at Marignane, what's the easiest way into Marseille?", "Any good place for bouillabaisse?",
+     "standalone", None),
     ("Que faire à Cassis ?", "Is there a wine bar in Aix?", "standalone", None),
     ("Que faire à Cassis ?", "Qu'y a-t-il à voir à La Ciotat ?", "standalone", None),
     ("Que faire à Cassis ?", "Mucem ?", "standalone", None),
