@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from .text import fold
+from .text import words
 from .types import Hit, Partner, Query, Redirect
 
 
 class Router:
     """Picks the partner that owns the cited sources, else the one whose topics the question
-    names, else the default contact for the audience, else the agency itself."""
+    names (of those serving the person's audience, when it is known), else the default contact for the audience,
+    else the agency itself."""
 
     def __init__(self, partners: Sequence[Partner], agency: Partner) -> None:
         self._partners = {p.id: p for p in partners}
         self._agency = agency
-        self._topics = [(p, tuple(f" {fold(t)} " for t in p.topics)) for p in partners]
+        self._topics = [(p, tuple(f" {' '.join(words(t))} " for t in p.topics)) for p in partners]
 
     def for_answer(self, query: Query, cited: Sequence[Hit]) -> Redirect:
         owners = Counter(h.passage.owner for h in cited if h.passage.owner in self._partners)
@@ -27,8 +28,11 @@ class Router:
         return self.for_question(query)
 
     def for_question(self, query: Query) -> Redirect:
-        text = f" {' '.join(fold(query.text).split())} "
-        scored = [(sum(t in text for t in topics), p) for p, topics in self._topics]
+        text = f" {' '.join(words(query.text))} "  # "Aix?" names Aix too
+        # a partner for another audience names the question's place, not its need: a family moving to Marseille
+        # asks the Métropole, not the tourist office that "marseille" points at
+        scored = [(sum(t in text for t in topics), p) for p, topics in self._topics
+                  if not query.audience or not p.audiences or query.audience in p.audiences]
         best_score = max((s for s, _ in scored), default=0)
         if best_score > 0:
             return _redirect(next(p for s, p in scored if s == best_score))

@@ -30,8 +30,9 @@ AUDIENCE_WORDS: dict[str, frozenset[str]] = {
         doctorat campus crous parcoursup estudiante universidad studente universita studium
         studieren universitat hochschule"""),
     "resident": _words("""
-        move moving demenager demenagement habiter vivre live living logement housing school ecole
-        dechets waste mudarse vivir trasferirsi vivere umziehen wohnen"""),
+        move moving moved relocate relocating relocation relocated demenager demenagement demenage emmenager
+        emmenage habiter vivre live living logement housing school ecole dechets waste mudarse mudar mudado
+        mudanza vivir trasferirsi trasferito trasferita trasferiti vivere umziehen umgezogen zugezogen wohnen"""),
     "tourist": _words("""
         visit visiter visite tourist touriste hotel beach plage musee museum restaurant holiday
         vacances vacaciones playa museo vacanze spiaggia urlaub strand besuchen"""),

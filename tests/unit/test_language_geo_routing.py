@@ -81,6 +81,21 @@ def test_router_prefers_owner_then_topic_then_audience_then_agency() -> None:
     assert router.for_question(Query("any scholarship for students?", "en")).partner == "crous"
     assert router.for_question(Query("zzz", "en", audience="investor")).partner == "provence-promotion"
     assert router.for_question(Query("zzz", "en")).partner == "agency"
+    assert router.for_question(Query("Where can I rent a bike in Aix?", "en")).partner == "aix-tourism"
+    # the tourist office's topics name Marseille, but a resident's question goes to whoever serves residents
+    family = "We're relocating with two kids. Which parts of Marseille suit families?"
+    assert router.for_question(Query(family, "en")).partner == "marseille-tourism"
+    assert router.for_question(Query(family, "en", audience="resident")).partner == "metropole"
+    assert router.for_question(Query("Une plage à Marseille ?", "fr", audience="tourist")).partner == \
+        "marseille-tourism"
+
+
+def test_moving_here_is_a_residents_question_in_every_language() -> None:
+    assert infer_audience("We're relocating with two kids") == "resident"
+    assert infer_audience("Je viens d'emménager à Marseille") == "resident"
+    assert infer_audience("Me acabo de mudar a Aix") == "resident"
+    assert infer_audience("Mi sono appena trasferita ad Aix") == "resident"
+    assert infer_audience("Wir sind gerade nach Marseille umgezogen") == "resident"
 
 
 def test_bundled_partners_are_at_least_twelve_real_organisations() -> None:
