@@ -48,6 +48,9 @@ SENTENCE_HITS = 3  # the passages whose sentences are compared with the question
 # threshold.
 MISSING_FACT_CEILING = 0.05
 HEAD = 10  # hits whose features are computed together (z-scores are relative to them)
+# Needs of config/intents.yaml whose answer is a fact (an amount, a time): a page that names them ("prix",
+# "horaires") need not give it, so their words are not counted as found where the page names the need.
+FACT_NEEDS = frozenset({"price", "opening_hours"})
 
 @dataclass(frozen=True, slots=True)
 class ConfidenceWeights:
@@ -109,7 +112,7 @@ class ConfidenceFeatures:
         # the first hit's needs and place, as the reranker read them
         share, place_in_top = first_row[RERANK_NAMES.index("needs_share")], first_row[RERANK_NAMES.index("place_in")]
         analysed = self._analysis.get(first.passage)
-        said = need_terms(query.text, wanted, asked & analysed.needs, self._intents)
+        said = need_terms(query.text, wanted, (asked & analysed.needs) - FACT_NEEDS, self._intents)
         mass = sum(idf(t) for t in wanted) or 1.0
         with_needs = max((sum(idf(t) for t in wanted if t in s or t in said) / mass for s in analysed.sentences),
                          default=0.0)
@@ -164,7 +167,8 @@ class LearnedConfidence:
 class MissingFactCeiling:
     """``Calibrator`` around any other (learned or similarity): a question asking for a price, opening hours or a
     rate (``answer_types.asks_for_fact``) gets at most ``MISSING_FACT_CEILING`` when none of the first
-    ``passages`` hits — those an answer is written from — gives that kind of fact; so does a question asking
+    ``passages`` hits — those an answer is written from — that name what the question asks it of (the needs it
+    names besides the fact: rents for a rent's price) gives that kind of fact; so does a question asking
     whether something exists ("Is there a surf school in La Ciotat?") when none of them names the thing
     (``named_in``)."""
 
@@ -179,11 +183,17 @@ class MissingFactCeiling:
         confidence = await self._inner(query, hits)
         given = hits[: self._passages]
         fact = asks_for_fact(query.text)
-        if fact is not None and not holds(given, fact):
+        # the fact counts in a passage about what the question asks the fact of: the rent's amount is not in the
+        # festival's ticket price ("¿Cuánto cuesta el alquiler en Aix?" given the living page and the festival's)
+        topic = set(query.needs) - FACT_NEEDS
+        if fact is not None and not holds([h for h in given if topic <= self._needs(h)], fact):
             return min(confidence, MISSING_FACT_CEILING)
         if self._stats is not None and named_in(query, given, self._intents, self._stats) is False:
             return min(confidence, MISSING_FACT_CEILING)
         return confidence
+
+    def _needs(self, hit: Hit) -> set[str]:
+        return set(self._intents.of(f"{hit.passage.title}\n{hit.passage.text}"))
 
 
 _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")

@@ -9,6 +9,7 @@ import pytest
 from genius_loci.connectors.answer_types import asked_type, asks_for_fact, has_type, holds_fact
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
 from genius_loci.connectors.rerank.confidence import (
+    FACT_NEEDS,
     ConfidenceFeatures,
     ConfidenceWeights,
     MissingFactCeiling,
@@ -255,3 +256,34 @@ async def test_coverage_with_needs_counts_a_need_said_in_everyday_words_as_found
     assert row[CONFIDENCE_NAMES.index("coverage_with_needs")] == 1.0  # but it names the contact need "talk to" says
     row = await confidence.row(question, [Hit(other, 2.0, {"bm25": 1.0, "dense": 0.8}), Hit(contacts, 1.0)])
     assert row is not None and row[CONFIDENCE_NAMES.index("coverage_with_needs")] == 0.0
+
+
+async def test_a_page_naming_prices_does_not_cover_a_question_asking_for_one() -> None:
+    intents = Intents({"rent": ["loyer", "alquiler"], "price": ["combien coute", "cuanto cuesta", "prix"]})
+    living = passage("living", "Vivre ici", "Les prix de l'immobilier et les loyers varient d'un quartier à l'autre.")
+    confidence = ConfidenceFeatures(Frequencies(), HashEmbedder(), intents)
+    question = Query("¿Cuánto cuesta el alquiler?", "es", needs=("rent", "price"))
+    row = await confidence.row(question, [Hit(living, 2.0, {"bm25": 1.0, "dense": 0.8})])
+    assert row is not None
+    assert 0.0 < row[CONFIDENCE_NAMES.index("coverage_with_needs")] < 1.0  # "alquiler" found, "cuánto cuesta" not
+
+
+def test_the_needs_whose_answer_is_a_fact_are_needs_of_the_lexicon() -> None:
+    from genius_loci.config.loader import load_intents
+    assert FACT_NEEDS <= set(load_intents(ROOT / "config" / "intents.yaml"))
+
+
+async def test_the_amount_asked_for_counts_only_in_a_passage_about_what_it_is_the_amount_of() -> None:
+    async def sure(query: Query, hits: Sequence[Hit]) -> float:
+        return 0.9
+
+    intents = Intents({"rent": ["loyer", "alquiler", "immobilier"], "price": ["combien coute", "cuanto cuesta"]})
+    ceiling = MissingFactCeiling(sure, passages=2, intents=intents)
+    living = Hit(passage("living", "Vivre ici", "Les prix de l'immobilier varient d'un quartier à l'autre."), 1.0)
+    festival = Hit(passage("festival", "Le Festival d'Aix", "Les places commencent à 10 €."), 0.9)
+    rents = Hit(passage("rents", "Loyers", "Un studio se loue environ 600 € par mois."), 0.8)
+    rent = Query("¿Cuánto cuesta el alquiler en Aix?", "es", needs=("rent", "price"))
+    assert await ceiling(rent, [living, festival]) == 0.05  # the festival's price is not the rent
+    assert await ceiling(rent, [living, rents]) == 0.9
+    entry = Query("¿Cuánto cuesta la entrada?", "es", needs=("price",))  # no topic named: any passage's amount
+    assert await ceiling(entry, [living, festival]) == 0.9
