@@ -4,6 +4,7 @@ topic and carries nothing over. The decision is explicit (``Reading.reason``) so
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -197,14 +198,14 @@ _GERMAN_NOUN_BEFORE = re.compile(r"\b(?:der|die|das|dem|den|ein|eine|einen|einem
 _OPENERS = frozenset(w for o in OPENINGS for w in o.split()) | {"ok", "merci", "thanks", "hello", "bonjour"}
 
 
-# Prepositions that introduce what is wanted ("a good place for bouillabaisse", "un endroit pour pique-niquer").
+# Prepositions that introduce what is wanted ("a good place for bouillabaisse?").
 FOR = frozenset({"for", "pour", "para", "per", "fur"})
 
 
 def _object(tokens: list[str], own: list[str]) -> bool:
     """Whether the message's one word of its own is what it asks for, after "for" ("Any good place for
     bouillabaisse?"): a question of its own, not the previous one narrowed ("Il faut réserver ?")."""
-    return any(a in FOR and b in own for a, b in zip(tokens, tokens[1:], strict=False))
+    return any(a in FOR and b in own for a, b in itertools.pairwise(tokens))
 
 
 def _names(a: str, b: str) -> bool:

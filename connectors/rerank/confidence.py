@@ -8,9 +8,10 @@ answer type the question asks for (a date for "when", an amount for "how much", 
 appears in its best sentence; read with the territory's lexicon of needs (core.intents), in any language, how
 many of the needs the question names (swimming, rents, getting there…) the first passages name too, whether
 the place it names is the first passage's, and how much of the question the first passage's best sentence holds
-when the words saying a need the passage names count as found ("talk to" on a page about whom to contact). A logistic model over them is trained by
-``bench/train_confidence.py`` on questions whose gold passages are sometimes hidden, so that "nothing here answers
-it" is learned too; it is shipped in ``config/confidence.json`` and needs only numpy.
+when the words saying a need the passage names count as found ("talk to" on a page about whom to contact). A
+logistic model over them is trained by ``bench/train_confidence.py`` on questions whose gold passages are
+sometimes hidden, so that "nothing here answers it" is learned too; it is shipped in ``config/confidence.json``
+and needs only numpy.
 """
 
 from __future__ import annotations
