@@ -31,7 +31,8 @@ class Router:
         text = f" {' '.join(words(query.text))} "  # "Aix?" names Aix too
         # a partner for another audience names the question's place, not its need: a family moving to Marseille
         # asks the Métropole, not the tourist office that "marseille" points at
-        scored = [(sum(t in text for t in topics), p) for p, topics in self._topics
+        places = [set(words(name)) for name in query.named]
+        scored = [(sum(_weight(t, places) for t in topics if t in text), p) for p, topics in self._topics
                   if not query.audience or not p.audiences or query.audience in p.audiences]
         best_score = max((s for s, _ in scored), default=0)
         if best_score > 0:
@@ -41,6 +42,15 @@ class Router:
                 if query.audience in partner.default_for:
                     return _redirect(partner)
         return _redirect(self._agency)
+
+
+PLACE_TOPIC = 0.5  # a topic that is the place the question names says where, not what is asked
+
+
+def _weight(topic: str, places: list[set[str]]) -> float:
+    """What a topic the question names counts: less when it is (part of) a place the question names — "Comment
+    aller à l'aéroport depuis Aix ?" is for the airport more than for Aix's tourist office."""
+    return PLACE_TOPIC if any(set(topic.split()) <= place for place in places) else 1.0
 
 
 def _first_index(hits: Sequence[Hit], owner: str | None) -> int:
