@@ -46,12 +46,12 @@ def test_one_need_in_three_languages_is_one_gap(runtime: Runtime, data_dir: Path
     rent = [g for g in gaps if ASKED[0][1] in g["examples"]]
     assert len(rent) == 1, (statuses, gaps)
     gap = rent[0]
-    assert gap["count"] == 3 and gap["status"] == "open" and gap["partner"] == "aix-tourism", (statuses, gap)
+    assert gap["count"] == 3 and gap["status"] == "open" and gap["partner"] == "metropole", (statuses, gap)
     assert gap["languages"] == ["en", "es", "fr"] and gap["channels"] == ["telegram", "web", "whatsapp"]
     assert gap["communes"] == ["Aix-en-Provence"] and set(gap["examples"]) == {t for _, t in ASKED[:3]}
     sim = [g for g in gaps if ASKED[3][1] in g["examples"]]
     assert len(sim) == 1 and sim[0]["id"] != gap["id"] and sim[0]["count"] == 1
-    assert [g["id"] for g in json.loads(run(data_dir, "gaps", "--partner", "aix-tourism", "--since", "1h",
+    assert [g["id"] for g in json.loads(run(data_dir, "gaps", "--partner", "metropole", "--since", "1h",
                                             "--json").stdout)["gaps"]].count(gap["id"]) == 1
     assert gaps == sorted(gaps, key=lambda g: -g["count"])  # largest first
     bad = run(data_dir, "gaps", "--since", "soon")

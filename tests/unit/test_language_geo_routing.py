@@ -86,6 +86,11 @@ def test_router_prefers_owner_then_topic_then_audience_then_agency() -> None:
     # the place named says where; what is asked says who knows: the airport, not Aix's tourist office listed first
     airport = Query("Comment aller à l'aéroport depuis Aix ?", "fr", named=("aix",))
     assert router.for_question(airport).partner == "airport"
+    for rent in ("Combien coûte un loyer à Aix-en-Provence ?", "How much is the rent in Aix-en-Provence?",
+                 "¿Cuánto cuesta el alquiler en Aix-en-Provence?"):
+        assert router.for_question(Query(rent, "fr", named=("aix en provence",))).partner == "metropole", rent
+    kayak = Query("Can I rent a kayak in Cassis?", "en", named=("cassis",))  # renting a thing is not the rent
+    assert router.for_question(kayak).partner == "cassis-tourism"
     # the tourist office's topics name Marseille, but a resident's question goes to whoever serves residents
     family = "We're relocating with two kids. Which parts of Marseille suit families?"
     assert router.for_question(Query(family, "en")).partner == "marseille-tourism"
