@@ -179,6 +179,7 @@ class MissingFactCeiling:
         self._passages = passages
         self._intents = intents or Intents({})
         self._stats = stats
+        self._analysis = AnalysisCache(intents=self._intents)  # each passage's needs, read once
 
     async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
         confidence = await self._inner(query, hits)
@@ -187,14 +188,11 @@ class MissingFactCeiling:
         # the fact counts in a passage about what the question asks the fact of: the rent's amount is not in the
         # festival's ticket price ("¿Cuánto cuesta el alquiler en Aix?" given the living page and the festival's)
         topic = set(query.needs) - FACT_NEEDS
-        if fact is not None and not holds([h for h in given if topic <= self._needs(h)], fact):
+        if fact is not None and not holds([h for h in given if topic <= self._analysis.get(h.passage).needs], fact):
             return min(confidence, MISSING_FACT_CEILING)
         if self._stats is not None and named_in(query, given, self._intents, self._stats) is False:
             return min(confidence, MISSING_FACT_CEILING)
         return confidence
-
-    def _needs(self, hit: Hit) -> set[str]:
-        return set(self._intents.of(f"{hit.passage.title}\n{hit.passage.text}"))
 
 
 _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
