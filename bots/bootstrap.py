@@ -234,7 +234,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
     calibrated: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder,
                                                 intents)
                               if settings.confidence == "learned" else ConfidenceModel())
-    confidence = MissingFactCeiling(calibrated, settings.answer_passages, intents, index)
+    confidence = MissingFactCeiling(calibrated, settings.answer_passages, intents, index, embedder)
     voice = territory.voice
     client = client or build_llm_client(settings)
     translations = build_translations(settings, client, metrics)

@@ -41,6 +41,7 @@ QUESTION_WORDS = frozenset("""
     dalla dalle dai dell della delle degli
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
     mit und oder fur kann man ich mich mir beste einen einem einer muss musste soll sollte vorher braucht brauche
+    genau
 """.split())
 # Needs of config/intents.yaml that qualify what is asked rather than name a topic: "Is it free?", "Et pour les
 # enfants ?", "Is there a discount?", "What are the opening hours?" ask about the previous question's topic; and

@@ -17,7 +17,6 @@ and needs only numpy.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,18 +24,16 @@ from pathlib import Path
 import numpy as np
 
 from genius_loci.core.errors import ConfigError
-from genius_loci.core.followup import QUESTION_WORDS
 from genius_loci.core.intents import Intents
 from genius_loci.core.ports import Calibrator, Embedder
-from genius_loci.core.text import fold, words, written_words
 from genius_loci.core.types import Hit, Query
-from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WORDS
 
-from ..analysis import read_as, sentences, terms
-from ..answer_types import asked_type, asked_whether, asks_for_fact, has_type, holds_fact
+from ..analysis import sentences, terms
+from ..answer_types import asked_type, asks_for_fact, has_type, holds_fact
 from .features import BASE, AnalysisCache, features
 from .features import NAMES as RERANK_NAMES
 from .linear import TermStatistics, question_idf, read_model
+from .named import WordVectors, named_in
 
 NAMES = (*(f"top_{n}" for n in BASE), "top_score", "margin", "same_language", "type_asked", "type_found",
          "log_terms", "top_sentence_cosine", "best_sentence_cosine", "sentence_over_passage", "located",
@@ -171,11 +168,13 @@ class MissingFactCeiling:
     ``passages`` hits — those an answer is written from — that name what the question asks it of (the needs it
     names besides the fact: rents for a rent's price) gives that kind of fact; so does a question asking
     whether something exists ("Is there a surf school in La Ciotat?") when none of them names the thing
-    (``named_in``)."""
+    (``named.named_in``, across languages with ``embedder``)."""
 
     def __init__(self, inner: Calibrator, passages: int, intents: Intents | None = None,
-                 stats: TermStatistics | None = None) -> None:
+                 stats: TermStatistics | None = None, embedder: Embedder | None = None) -> None:
         self._inner = inner
+        # a word of another language that no passage holds is translated by the embedding model
+        self._words = WordVectors(embedder) if embedder is not None else None
         self._passages = passages
         self._intents = intents or Intents({})
         self._stats = stats
@@ -190,52 +189,10 @@ class MissingFactCeiling:
         topic = set(query.needs) - FACT_NEEDS
         if fact is not None and not holds([h for h in given if topic <= self._analysis.get(h.passage).needs], fact):
             return min(confidence, MISSING_FACT_CEILING)
-        if self._stats is not None and named_in(query, given, self._intents, self._stats) is False:
+        if self._stats is not None and await named_in(query, given, self._intents, self._stats,
+                                                      self._words) is False:
             return min(confidence, MISSING_FACT_CEILING)
         return confidence
-
-
-_CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
-
-
-def thing_asked(query: Query, intents: Intents) -> list[str]:
-    """The words naming what a question asks whether it exists ("surf", "school" in "Is there a surf school in La
-    Ciotat?"): after the opening, without grammar, place names, the words of a need it names (those are matched
-    in any language), nor the words of a journey or of nearness. Each word is given as the question writes it
-    (lower-cased): a stemmer reads "adaptées" and the folded "adaptees" apart, and the pages are stemmed accented."""
-    rest = asked_whether(query.text)
-    if rest is None:
-        return []
-    needed = [w for w in intents.vocabulary(query.text) if len(w) >= 4]
-    # place names, and other names ("la gare Saint-Charles"; German's capitalised nouns too: German is left alone)
-    placed = {w for name in query.named for w in name.split()} | set(words(" ".join(_CAPITALISED.findall(query.text))))
-    written = {fold(w): w for w in written_words(query.text)}
-    return [written.get(w, w) for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
-            and w not in JOURNEY_WORDS and w not in NEAR_WORDS and w not in ORIGIN_WORDS
-            and not any(w.startswith(n) for n in needed)]
-
-
-def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermStatistics) -> bool | None:
-    """Whether one of ``hits`` names the thing a question asks whether it exists (a word of it, read as each
-    passage's language). Only the words some passage of the index holds count: a word no passage holds may be
-    another language's ("Hallenbad" read as French), whose absence says nothing. None when the question asks no
-    such thing or none of its words is known."""
-    thing = " ".join(thing_asked(query, intents))
-    if not thing:
-        return None
-    known = False
-    for language in dict.fromkeys(h.passage.language for h in hits):
-        read = read_as(thing, query.language, language)
-        # in the question's own language every word counts ("surf": no page names it); read as another, only
-        # the words some passage holds
-        wanted = set(read) if language == query.language else set(stats.document_frequencies(read))
-        if not wanted:
-            continue
-        known = True
-        if any(wanted & set(terms(f"{h.passage.title}\n{h.passage.text}", language))
-               for h in hits if h.passage.language == language):
-            return True
-    return False if known else None
 
 
 def holds(hits: Sequence[Hit], fact: str) -> bool:

@@ -15,11 +15,11 @@ from genius_loci.connectors.rerank.confidence import (
     MissingFactCeiling,
     holds,
     need_terms,
-    thing_asked,
 )
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
 from genius_loci.connectors.rerank.linear import LinearModel
+from genius_loci.connectors.rerank.named import thing_asked
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.intents import Intents
 from genius_loci.core.types import Hit, Passage, Query
@@ -173,6 +173,17 @@ def test_what_a_question_asks_whether_it_exists(question: str, thing: list[str])
     places = ("la ciotat", "aubagne", "marsella", "marseille", "cassis", "aix")
     named = tuple(n for n in places if n in question.lower())
     assert thing_asked(Query(question, "en", named=named), intents) == thing
+
+
+@pytest.mark.parametrize(("question", "thing"), [
+    ("Gibt es ein Hallenbad in Aubagne?", ["hallenbad"]),  # a German noun is capitalised, not a name
+    ("Gibt es am Bahnhof Saint-Charles eine Gepäckaufbewahrung?", ["gepäckaufbewahrung"]),  # a hyphenated name
+    ("Gibt es in der Region eine Surfschule?", ["surfschule"]),  # "Region" says where
+])
+def test_what_a_german_question_asks_whether_it_exists(question: str, thing: list[str]) -> None:
+    intents = Intents({"train": ["gare", "station", "bahnhof"]})
+    named = ("aubagne",) if "Aubagne" in question else ()
+    assert thing_asked(Query(question, "de", named=named), intents) == thing
 
 
 async def test_the_ceiling_holds_down_an_answer_whose_passages_do_not_name_what_is_asked_whether_it_exists() -> None:
