@@ -8,7 +8,11 @@
 - the bundled corpus's labelled questions (tests/eval/questions.yaml), with the questions it cannot answer;
 - 100 PIAF questions translated into EN, ES, IT and DE (tests/eval/piaf_crosslingual_queries.jsonl), hidden like
   their French originals and split with them: a question in another language than the passages, answerable or
-  not (without them the model learnt that a first passage in another language meant "answerable").
+  not (without them the model learnt that a first passage in another language meant "answerable");
+- the tune part of the scripted conversations (tests/eval/conversations.yaml), played through the conversation
+  layer so that each turn is asked as the assistant reads it (a follow-up completed from the turn before): the
+  everyday questions of each audience. Trained on in full; their held-out part is never trained on and is reported
+  by ``loci eval conversations``.
 
 A question is labelled 1 when a gold passage is among those the answerer is given (the first
 ``LOCI_ANSWER_PASSAGES``), else 0. A logistic model (L2, Newton steps, numpy) is fit on the training halves,
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +34,16 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from genius_loci.bots.bootstrap import build_assistant, build_runtime, build_sentences
+from genius_loci.bots.bootstrap import Runtime, build_assistant, build_runtime, build_sentences
 from genius_loci.bots.evaluate import HidingIndex, build_eval_index, hidden_for, load_beir
+from genius_loci.bots.evaluate_conversations import evaluate_conversations, load_script
 from genius_loci.config.loader import load_intents
-from genius_loci.config.settings import load_settings
+from genius_loci.config.settings import Settings, load_settings
 from genius_loci.connectors.rerank.confidence import NAMES, ConfidenceFeatures
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.evaluation import auroc, expected_calibration_error
 from genius_loci.core.intents import Intents
-from genius_loci.core.types import GeoPoint, IncomingMessage
+from genius_loci.core.types import GeoPoint, Hit, IncomingMessage, Query
 
 ROOT = Path(__file__).resolve().parents[1]
 PIAF = ROOT.parent / "shared" / "data" / "piaf"
@@ -46,6 +52,44 @@ L2 = 1.0
 BUNDLED_WEIGHT = 8.0  # the bundled questions are few, and they are the territory's (4: a SIM-card question
 # was answered from the microelectronics page at 0.57)
 CROSSLINGUAL_WEIGHT = 2.0  # the translated PIAF questions are few too
+CONVERSATION_WEIGHT = 2.0  # the tune turns: few, and the territory's
+CONVERSATIONS = ROOT / "tests" / "eval" / "conversations.yaml"
+
+
+class _Recorder:
+    """Calibrator that keeps what it is asked (the question as read, and its ranked hits) and answers it."""
+
+    def __init__(self) -> None:
+        self.asked: tuple[Query, list[Hit]] | None = None
+
+    async def __call__(self, query: Query, hits: Sequence[Hit]) -> float:
+        self.asked = (query, list(hits))
+        return 1.0
+
+
+async def conversation_rows(runtime: Runtime, settings: Settings, features: ConfidenceFeatures,
+                            k: int) -> tuple[list[list[float]], list[float]]:
+    """Rows of the tune turns: each turn's question as the conversation layer reads it, labelled 1 when a source
+    that answers it is among the first ``k`` hits, 0 when none is or the turn is unanswerable; small talk is left
+    out."""
+    recorder = _Recorder()
+    trainee = build_assistant(settings, runtime.territory, runtime.partners, runtime.index, runtime.embedder,
+                              runtime.detector, learning=False, confidence=recorder)
+    turns: list[tuple[Any, tuple[Query, list[Hit]]]] = []
+
+    def keep(turn: dict[str, Any]) -> None:
+        if recorder.asked is not None and turn["expect"] != "chat":
+            turns.append((turn["expect"], recorder.asked))
+        recorder.asked = None
+
+    await evaluate_conversations(runtime, load_script(CONVERSATIONS), part="tune", trace=keep, assistant=trainee)
+    xs, ys = [], []
+    for expect, (query, hits) in turns:
+        row = await features.row(query, hits)
+        if row is not None:
+            xs.append(row)
+            ys.append(float(expect != "none" and any(h.passage.doc_id in expect for h in hits[:k])))
+    return xs, ys
 
 
 def held_out(question_id: str) -> bool:
@@ -176,17 +220,21 @@ async def main() -> dict[str, Any]:
     xp, yp = await rows_for(piaf_base, piaf_features, [q for q in piaf_qs if not held_out(q["id"])], hiding, k)
     xt, yt = await rows_for(piaf_base, piaf_features, [q for q in translated if not held_out(q["id"])], hiding, k)
 
-    x = np.array(xp + xb + xt)
-    y = np.array(yp + yb + yt)
-    w = np.array([1.0] * len(xp) + [BUNDLED_WEIGHT] * len(xb) + [CROSSLINGUAL_WEIGHT] * len(xt))
+    xc, yc = await conversation_rows(runtime, settings, bundled_features, k)
+
+    x = np.array(xp + xb + xt + xc)
+    y = np.array(yp + yb + yt + yc)
+    w = np.array([1.0] * len(xp) + [BUNDLED_WEIGHT] * len(xb) + [CROSSLINGUAL_WEIGHT] * len(xt)
+                 + [CONVERSATION_WEIGHT] * len(xc))
     weights, bias, mean, scale = fit(x, y, w)
     OUT.write_text(json.dumps({"features": list(NAMES), "weights": [round(float(v), 6) for v in weights],
                                "bias": round(bias, 6), "mean": [round(float(v), 6) for v in mean],
                                "scale": [round(float(v), 6) for v in scale],
                                "trained_on": {"piaf_dev_half": len(xp), "bundled_half": len(xb),
-                                              "piaf_translated_half": len(xt)}}, indent=1))
+                                              "piaf_translated_half": len(xt), "conversation_tune_turns": len(xc)}},
+                              indent=1))
     result["trained_on"] = {"piaf": len(xp), "bundled": len(xb), "piaf_translated": len(xt),
-                            "positives": int(y.sum())}
+                            "conversation_tune_turns": len(xc), "positives": int(y.sum())}
 
     # the held-out halves, asked in full with the model just written
     runtime2 = build_runtime(learned)
@@ -198,6 +246,8 @@ async def main() -> dict[str, Any]:
     result["piaf_held_out"] = await ask(piaf_new, [q for q in piaf_qs if held_out(q["id"])], hiding, threshold)
     result["piaf_translated_held_out"] = await ask(piaf_new, [q for q in translated if held_out(q["id"])], hiding,
                                                    threshold)
+    conversations = await evaluate_conversations(runtime2, load_script(CONVERSATIONS), part="held-out")
+    result["conversations_held_out"] = conversations["parts"]["held-out"]
     await runtime2.aclose()
     index.close()
     await runtime.aclose()

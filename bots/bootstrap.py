@@ -225,16 +225,19 @@ def build_index(settings: Settings, embedder_name: str) -> EmbeddedIndex | Weavi
 def build_assistant(settings: Settings, territory: Territory, partners: tuple[Partner, ...],
                     index: EmbeddedIndex | WeaviateIndex,
                     embedder: CachedEmbedder, detector: LanguageDetector, metrics: Metrics | None = None, *,
-                    learning: bool = True, client: AsyncOpenAI | None = None) -> Assistant:
+                    learning: bool = True, client: AsyncOpenAI | None = None,
+                    confidence: Calibrator | None = None) -> Assistant:
     """The assistant over ``index`` (the deployment's, or an evaluation corpus's: ``learning`` False leaves out
-    what people's votes and partners' lessons taught); ``client``: the configured model's (default: a new one)."""
+    what people's votes and partners' lessons taught); ``client``: the configured model's (default: a new one);
+    ``confidence``: a calibrator in place of the configured one (the confidence model's training records what it
+    is asked with it)."""
     intents = Intents(load_intents(settings.intents_path))
     reranker = (LinearReranker(LinearModel.load(settings.reranker_path), index, intents=intents)
                 if settings.reranker == "linear" else None)
     calibrated: Calibrator = (LearnedConfidence(ConfidenceWeights.load(settings.confidence_path), index, embedder,
                                                 intents)
                               if settings.confidence == "learned" else ConfidenceModel())
-    confidence = MissingFactCeiling(calibrated, settings.answer_passages, intents, index, embedder)
+    confidence = confidence or MissingFactCeiling(calibrated, settings.answer_passages, intents, index, embedder)
     voice = territory.voice
     client = client or build_llm_client(settings)
     translations = build_translations(settings, client, metrics)

@@ -12,6 +12,7 @@ import yaml
 
 from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
+from genius_loci.core.assistant import Assistant
 from genius_loci.core.conversation import Conversation, MemoryPolicy
 from genius_loci.core.errors import LociError
 from genius_loci.core.evaluation import ConversationTally
@@ -45,16 +46,19 @@ def load_script(path: Path) -> list[dict[str, Any]]:
 
 async def evaluate_conversations(runtime: Runtime, script: list[dict[str, Any]], *, part: str | None = None,
                                  progress: Callable[[int], None] | None = None,
-                                 trace: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Plays each conversation as a new person, turn by turn; reports the whole set and each part."""
+                                 trace: Callable[[dict[str, Any]], None] | None = None,
+                                 assistant: Assistant | None = None) -> dict[str, Any]:
+    """Plays each conversation as a new person, turn by turn; reports the whole set and each part. ``assistant``:
+    another one than the runtime's (the confidence model's training plays the tune part with its own)."""
     tallies = {p: ConversationTally() for p in PARTS}
     with tempfile.TemporaryDirectory(prefix="loci-eval-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'state.sqlite'}"
         await upgrade(url)
         store = SqlStore.from_url(url)
         try:
-            conversation = Conversation(runtime.assistant, store, runtime.territory.voice, store.forget,
-                                        MemoryPolicy(), followups=runtime.assistant.follow_ups())
+            assistant = assistant or runtime.assistant
+            conversation = Conversation(assistant, store, runtime.territory.voice, store.forget,
+                                        MemoryPolicy(), followups=assistant.follow_ups())
             for n, conv in enumerate(script):
                 where = conv.get("part", "tune")
                 if part is not None and where != part:
