@@ -116,16 +116,17 @@ class WordVectors:
         self._known: OrderedDict[str, np.ndarray] = OrderedDict()
 
     async def of(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._known]
+        found = {t: self._known[t] for t in texts if t in self._known}  # kept aside: another question may evict
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             vectors = np.asarray(await self._embedder.embed(missing, role="query"))
-            self._known.update(zip(missing, vectors, strict=True))
-        for text in texts:
+            found.update(zip(missing, vectors, strict=True))
+        for text, vector in found.items():
+            self._known[text] = vector
             self._known.move_to_end(text)
-        rows = np.vstack([self._known[t] for t in texts])
         while len(self._known) > self._size:
             self._known.popitem(last=False)
-        return rows
+        return np.vstack([found[t] for t in texts])
 
 
 async def _translated(asked: list[str], own: list[str], vectors: WordVectors) -> bool:

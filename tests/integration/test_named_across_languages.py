@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 import pytest
 
 from genius_loci.connectors.analysis import terms
@@ -73,3 +74,25 @@ async def test_the_ceiling_holds_down_an_answer_about_a_thing_no_passage_names_i
     # without the model, a word of another language that no passage holds says nothing either way
     assert await named_in(pool, [Hit(AUBAGNE, 1.0)], Intents({}), _Index(AUBAGNE, PASS, SECTORS)) is None
     assert await ceiling(Query("¿Hay descuento para jubilados?", "es"), [Hit(PASS, 1.0)]) == 0.9
+
+
+async def test_word_vectors_are_embedded_once_and_the_least_recent_go_first() -> None:
+    class Counting:
+        name = "counting"
+
+        def __init__(self) -> None:
+            self.embedded: list[str] = []
+
+        async def embed(self, texts: Sequence[str], *, role: str) -> np.ndarray:
+            self.embedded.extend(texts)
+            return np.eye(8, dtype=np.float32)[[len(t) % 8 for t in texts]]
+
+    counting = Counting()
+    vectors = WordVectors(counting, size=3)  # type: ignore[arg-type]
+    first = await vectors.of(["piscine", "plage", "piscine"])
+    assert first.shape == (3, 8) and (first[0] == first[2]).all() and counting.embedded == ["piscine", "plage"]
+    await vectors.of(["plage", "port"])
+    assert counting.embedded == ["piscine", "plage", "port"]  # "plage" was known
+    await vectors.of(["gare"])  # four words: "piscine", used least recently, goes
+    await vectors.of(["piscine"])
+    assert counting.embedded == ["piscine", "plage", "port", "gare", "piscine"]
