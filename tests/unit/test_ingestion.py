@@ -147,6 +147,23 @@ async def test_a_question_is_embedded_once_however_many_steps_need_it(tmp_path: 
     cache.close()
 
 
+async def test_words_kept_on_request_are_embedded_once_across_processes(tmp_path: Path) -> None:
+    """The single words whose translations the existence check looks for are kept on disk as queries, unlike
+    people's questions; reopened, the cache gives them back without the model."""
+    import numpy as np
+
+    inner = HashEmbedder()
+    cache = CachedEmbedder(inner, tmp_path / "w.sqlite")
+    first = await cache.embed_kept(["piscine", "plage"], role="query")
+    cache.close()
+    again = CachedEmbedder(inner, tmp_path / "w.sqlite")
+    second = await again.embed_kept(["plage", "piscine"], role="query")
+    assert inner.calls == 2 and np.array_equal(first[0], second[1]) and np.array_equal(first[1], second[0])
+    asked = await again.embed(["plage"], role="query")  # the same vector as a question's
+    assert np.array_equal(asked[0], first[1])
+    again.close()
+
+
 async def test_documents_analysed_by_an_earlier_version_are_analysed_again(tmp_path: Path) -> None:
     """An index written before the keyword analysis changed (French words were folded before being stemmed, so
     "randonnée" and "randonner" did not meet): the embedded index analyses its documents again when it is opened,
