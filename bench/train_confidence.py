@@ -78,7 +78,8 @@ async def conversation_rows(runtime: Runtime, settings: Settings, features: Conf
     turns: list[tuple[Any, tuple[Query, list[Hit]]]] = []
 
     def keep(turn: dict[str, Any]) -> None:
-        if recorder.asked is not None and turn["expect"] != "chat":
+        # the question this turn asked (a shared location may have answered an earlier one, a greeting none)
+        if recorder.asked is not None and recorder.asked[0].text == turn["read_as"] and turn["expect"] != "chat":
             turns.append((turn["expect"], recorder.asked))
         recorder.asked = None
 

@@ -189,8 +189,8 @@ class MissingFactCeiling:
         topic = set(query.needs) - FACT_NEEDS
         if fact is not None and not holds([h for h in given if topic <= self._analysis.get(h.passage).needs], fact):
             return min(confidence, MISSING_FACT_CEILING)
-        if self._stats is not None and await named_in(query, given, self._intents, self._stats,
-                                                      self._words) is False:
+        if self._stats is not None and await named_in(query, given, self._intents, self._stats, self._words,
+                                                      self._analysis) is False:
             return min(confidence, MISSING_FACT_CEILING)
         return confidence
 

@@ -24,8 +24,9 @@ from genius_loci.core.text import fold, words, written_words
 from genius_loci.core.types import Hit, Query
 from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WORDS
 
-from ..analysis import read_as, terms, without_stopwords
+from ..analysis import read_as, without_stopwords
 from ..answer_types import asked_whether
+from .features import AnalysisCache
 from .linear import TermStatistics
 
 # A word is named when a word of the passages is near it (its translation, or its own part of a compound) or stands
@@ -34,8 +35,8 @@ from .linear import TermStatistics
 # how many standard deviations it stands above the mean cosine with them: translations "coche" / "voiture" 0.94,
 # "Forschung" / "recherche" 0.94, "socorristas" / "secours" 0.90, "jubilados" / "seniors" 0.90 (3.3),
 # "Krippenmarkt" / "market" 0.87 (3.8); nothing near: "piscina" 0.87 (2.6), "Hallenbad" 0.85 (2.9),
-# "bicicletta" 0.86 (2.1), "Gepäckaufbewahrung" 0.84 (2.5). A close neighbour is not told from a translation
-# ("surf" / "beach" 0.89 (4.7), "equipaje" / "aéroport" 0.89 (3.8)): such a word counts as named.
+# "bicicletta" 0.86 (2.1), "Gepäckaufbewahrung" 0.84 (2.4). A close neighbour is not told from a translation
+# ("surf" / "beach" 0.89 (4.5), "equipaje" / "aéroport" 0.89 (3.8)): such a word counts as named.
 TRANSLATION_COSINE = 0.89
 TRANSLATION_Z = 3.5
 TRANSLATED_LETTERS = 4  # shorter words are grammar or abbreviations, whose neighbours mean nothing
@@ -68,16 +69,19 @@ def thing_asked(query: Query, intents: Intents) -> list[str]:
 
 
 async def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermStatistics,
-                   vectors: WordVectors | None = None) -> bool | None:
+                   vectors: WordVectors | None = None, analysis: AnalysisCache | None = None) -> bool | None:
     """Whether one of ``hits`` names the thing a question asks whether it exists, a word of it found in some
     passage's language; without word ``vectors``, a word of another language that no passage holds says nothing. None
-    when the question asks no such thing or none of its words could be looked for."""
+    when the question asks no such thing or none of its words could be looked for. ``analysis``: the passages'
+    terms, kept between questions."""
     thing = thing_asked(query, intents)
     if not thing:
         return None
-    present = {language: set().union(*(terms(f"{h.passage.title}\n{h.passage.text}", language)
-                                       for h in hits if h.passage.language == language))
-               for language in {h.passage.language for h in hits}}
+    analysis = analysis or AnalysisCache()
+    present: dict[str, set[str]] = {}
+    for h in hits:
+        analysed = analysis.get(h.passage)
+        present.setdefault(h.passage.language, set()).update(analysed.present | analysed.title)
     judged = False
     foreign: list[str] = []
     for word in thing:
