@@ -7,8 +7,9 @@ first hit's score and its margin over the second, whether it is in the question'
 answer type the question asks for (a date for "when", an amount for "how much", a number for "how many")
 appears in its best sentence; read with the territory's lexicon of needs (core.intents), in any language, how
 many of the needs the question names (swimming, rents, getting there…) the first passages name too, whether
-the place it names is the first passage's, and how much of the question the first passage's best sentence holds
-when the words saying a need the passage names count as found ("talk to" on a page about whom to contact). A
+the place it names is the first passage's, and how much of the question the first passage's best sentence holds,
+read under the page's title, when the words saying a need the passage names count as found ("talk to" on a page
+about whom to contact); how rare the rarest word of the question the passages lack (their titles included) is. A
 logistic model over them is trained by ``bench/train_confidence.py`` on questions whose gold passages are
 sometimes hidden, so that "nothing here answers it" is learned too; it is shipped in ``config/confidence.json``
 and needs only numpy.
@@ -97,9 +98,11 @@ class ConfidenceFeatures:
             best = _best_sentence(first.passage.text, wanted, first.passage.language, kind)
             found = float(has_type(best, kind))
         top_sentence, best_sentence = await self._sentence_cosines(query, head[:SENTENCE_HITS])
-        # the question's most specific word, when the passages lack it ("chien" in "dogs on the beach?")
-        top_words = self._analysis.get(first.passage).present
-        head_words = set().union(*(self._analysis.get(h.passage).present for h in head[:SENTENCE_HITS]))
+        # the question's most specific word, when the passages lack it ("chien" in "dogs on the beach?"); a page's
+        # title is its own ("Venise provençale" in the title of the page on Martigues)
+        top_words = self._analysis.get(first.passage).present | self._analysis.get(first.passage).title
+        head_words = set().union(*(self._analysis.get(h.passage).present | self._analysis.get(h.passage).title
+                                   for h in head[:SENTENCE_HITS]))
         rarest = math.log(n + 1) or 1.0
         missing = max((idf(t) for t in wanted if t not in top_words), default=0.0) / rarest
         missing_head = max((idf(t) for t in wanted if t not in head_words), default=0.0) / rarest
@@ -112,8 +115,10 @@ class ConfidenceFeatures:
         analysed = self._analysis.get(first.passage)
         said = need_terms(query.text, wanted, (asked & analysed.needs) - FACT_NEEDS, self._intents)
         mass = sum(idf(t) for t in wanted) or 1.0
-        with_needs = max((sum(idf(t) for t in wanted if t in s or t in said) / mass for s in analysed.sentences),
-                         default=0.0)
+        # each sentence read under the page's title, which says what it speaks of ("Les feux … y sont interdits"
+        # under "Le Parc national des Calanques")
+        with_needs = max((sum(idf(t) for t in wanted if t in s or t in analysed.title or t in said) / mass
+                          for s in analysed.sentences), default=0.0)
         return [*top, first.score, margin, same, float(kind is not None), found, math.log(len(wanted) + 1),
                 top_sentence, best_sentence, top_sentence - first.scores.get("dense", top_sentence),
                 float(query.geo is not None and query.from_user), missing, missing_head, missing * same,

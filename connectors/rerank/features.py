@@ -59,7 +59,7 @@ class AnalysisCache:
         self._lock = threading.Lock()  # filled from the search thread and read from the event loop
 
     def get(self, passage: Passage) -> Analysed:
-        key = f"{passage.id}\x00{hash(passage.text)}"
+        key = f"{passage.id}\x00{hash((passage.title, passage.text))}"  # a page re-titled is read again
         with self._lock:
             found = self._items.get(key)
             if found is not None:

@@ -270,6 +270,24 @@ async def test_coverage_with_needs_counts_a_need_said_in_everyday_words_as_found
     assert row is not None and row[CONFIDENCE_NAMES.index("coverage_with_needs")] == 0.0
 
 
+async def test_a_sentence_is_read_under_its_page_title_and_the_title_words_are_not_missing() -> None:
+    # "y" in the sentence stands for the park the title names ("Les feux … y sont interdits")
+    park = passage("park", "Le Parc national des Calanques", "Le parc s'étend de Marseille à La Ciotat. Le bivouac "
+                   "y est interdit.")
+    other = passage("other", "Ailleurs", "Un autre texte sans rapport.")
+    confidence = ConfidenceFeatures(Frequencies(), HashEmbedder())
+    question = Query("Le bivouac est-il interdit dans les calanques ?", "fr")
+    row = await confidence.row(question, [Hit(park, 2.0, {"bm25": 1.0, "dense": 0.8}), Hit(other, 1.0)])
+    assert row is not None
+    assert row[CONFIDENCE_NAMES.index("coverage_with_needs")] == 1.0
+    assert row[CONFIDENCE_NAMES.index("missing_rare")] == 0.0
+    untitled = passage("park", "Parc", park.text)
+    row = await confidence.row(question, [Hit(untitled, 2.0, {"bm25": 1.0, "dense": 0.8}), Hit(other, 1.0)])
+    assert row is not None
+    assert 0.0 < row[CONFIDENCE_NAMES.index("coverage_with_needs")] < 1.0
+    assert row[CONFIDENCE_NAMES.index("missing_rare")] > 0.0  # "calanques" is nowhere in that page
+
+
 async def test_a_page_naming_prices_does_not_cover_a_question_asking_for_one() -> None:
     intents = Intents({"rent": ["loyer", "alquiler"], "price": ["combien coute", "cuanto cuesta", "prix"]})
     living = passage("living", "Vivre ici", "Les prix de l'immobilier et les loyers varient d'un quartier à l'autre.")
