@@ -40,7 +40,8 @@ SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
 
 # The version of ``terms``: an index stamps each document's fingerprint with it, so that documents analysed by an
 # earlier version read as changed and the next `loci ingest` writes them again (their vectors come from the cache).
-ANALYSIS_VERSION = "3"  # 2: words stemmed before their accents are folded; 3: conversational stop words
+ANALYSIS_VERSION = "4"  # 2: words stemmed before their accents are folded; 3: conversational stop words; 4: French
+# plurals in -eux
 _STAMP = "~terms"
 
 
@@ -82,7 +83,21 @@ def terms(text: str, language: str) -> list[str]:
     tokens = [t for t in _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
               if (len(t) > 1 or t.isdigit()) and _folded(t) not in stop]
     stemmer = _stemmer(language)
-    return [_folded(t) for t in (stemmer.stemWords(tokens) if stemmer else tokens)]
+    stems = [_folded(t) for t in (stemmer.stemWords(tokens) if stemmer else tokens)]
+    endings = PLURAL_ENDINGS.get(language)
+    return [_singular(t, endings) for t in stems] if endings else stems
+
+
+# Plurals a language's Snowball stemmer leaves whole, read as their singular: French "feux", "jeux", "lieux" (the
+# stemmer keeps "feux" and "feu" apart; "bateaux" and "bateau" it joins).
+PLURAL_ENDINGS = {"fr": (("eux", "eu"),)}
+
+
+def _singular(stem: str, endings: tuple[tuple[str, str], ...]) -> str:
+    for plural, singular in endings:
+        if stem.endswith(plural) and len(stem) > len(plural):
+            return stem[: -len(plural)] + singular
+    return stem
 
 
 def indexed_terms(title: str, text: str, language: str) -> str:

@@ -27,6 +27,14 @@ def test_words_are_stemmed_with_their_accents_then_folded() -> None:
     assert terms("habitación habitaciones", "es") == ["habit"] * 2
 
 
+def test_french_plurals_the_stemmer_leaves_whole_meet_their_singular() -> None:
+    """"Peut-on faire un feu dans les calanques ?" missed "Les feux … y sont interdits": Snowball keeps "feux"."""
+    assert terms("feu feux", "fr") == ["feu", "feu"]
+    assert terms("jeu jeux lieux", "fr") == ["jeu", "jeu", "lieu"]
+    assert terms("heureux heureuse", "fr") == ["heureu", "heureu"]  # the adjective's forms still meet
+    assert terms("feux", "en") == ["feux"]
+
+
 @pytest.mark.parametrize(("text", "language", "kept"), [
     ("Tell me more about Cézanne, please", "en", ["cezann"]),
     ("Could you tell me about any beaches?", "en", ["beach"]),
