@@ -99,7 +99,8 @@ class AnswerTally:
                 "ms_per_question": round(statistics.fmean(self.milliseconds), 2) if self.milliseconds else 0.0,
                 "ms_median": round(statistics.median(self.milliseconds), 2) if self.milliseconds else 0.0,
                 "ms_p95": round(quantile(sorted(self.milliseconds), 0.95), 2) if self.milliseconds else 0.0,
-                "mean_chars": round(statistics.fmean(self.lengths), 1) if self.lengths else 0.0}
+                "mean_chars": round(statistics.fmean(self.lengths), 1) if self.lengths else 0.0,
+                "median_chars": round(statistics.median(self.lengths), 1) if self.lengths else 0.0}
 
 
 def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
