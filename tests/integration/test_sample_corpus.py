@@ -91,7 +91,8 @@ async def test_labelled_questions_meet_the_floors(runtime: Runtime) -> None:
     """tests/eval/questions.yaml (five languages, audiences, shared locations): a right source in the
     top 3 for >= 90 % of answerable questions; with a location, the first passage within the radius the
     question asks for >= 90 %; >= 95 % of answerable questions answered (148/153 measured); the unanswerable
-    abstained (floors above); the answer in the question's language >= 95 %. ``python -m bench.labelled`` prints the counts."""
+    abstained (floors above); the answer in the question's language >= 95 %. ``python -m bench.labelled`` prints
+    the counts."""
     assert len(QUESTIONS) >= 150 and {q["lang"] for q in QUESTIONS} == {"fr", "en", "es", "it", "de"}
     c = await evaluate_labelled(runtime.assistant, QUESTIONS)
     answerable, unanswerable = c["n_answerable"], c["n_unanswerable"]
