@@ -98,27 +98,28 @@ class ConfidenceFeatures:
             best = _best_sentence(first.passage.text, wanted, first.passage.language, kind)
             found = float(has_type(best, kind))
         top_sentence, best_sentence = await self._sentence_cosines(query, head[:SENTENCE_HITS])
+        given = [self._analysis.get(h.passage) for h in head[:SENTENCE_HITS]]  # those an answer quotes from
+        analysed = given[0]
         # the question's most specific word, when the passages lack it ("chien" in "dogs on the beach?"); a page's
         # title is its own ("Venise provençale" in the title of the page on Martigues)
-        top_words = self._analysis.get(first.passage).present | self._analysis.get(first.passage).title
-        head_words = set().union(*(self._analysis.get(h.passage).present | self._analysis.get(h.passage).title
-                                   for h in head[:SENTENCE_HITS]))
+        top_words = analysed.present | analysed.title
+        head_words = set().union(*(a.present | a.title for a in given))
         rarest = math.log(n + 1) or 1.0
         missing = max((idf(t) for t in wanted if t not in top_words), default=0.0) / rarest
         missing_head = max((idf(t) for t in wanted if t not in head_words), default=0.0) / rarest
         same = float(first.passage.language == query.language)
         asked = set(query.needs)
-        in_head = set().union(*(self._analysis.get(h.passage).needs for h in head[:SENTENCE_HITS]))
+        in_head = set().union(*(a.needs for a in given))
         share_head = len(asked & in_head) / len(asked) if asked else 0.0
         # the first hit's needs and place, as the reranker read them
         share, place_in_top = first_row[RERANK_NAMES.index("needs_share")], first_row[RERANK_NAMES.index("place_in")]
-        analysed = self._analysis.get(first.passage)
         said = need_terms(query.text, wanted, (asked & analysed.needs) - FACT_NEEDS, self._intents)
         mass = sum(idf(t) for t in wanted) or 1.0
         # each sentence read under the page's title, which says what it speaks of ("Les feux … y sont interdits"
         # under "Le Parc national des Calanques")
-        with_needs = max((sum(idf(t) for t in wanted if t in s or t in analysed.title or t in said) / mass
-                          for s in analysed.sentences), default=0.0)
+        everywhere = analysed.title | said
+        with_needs = max((sum(idf(t) for t in wanted if t in s or t in everywhere) / mass for s in analysed.sentences),
+                         default=0.0)
         return [*top, first.score, margin, same, float(kind is not None), found, math.log(len(wanted) + 1),
                 top_sentence, best_sentence, top_sentence - first.scores.get("dense", top_sentence),
                 float(query.geo is not None and query.from_user), missing, missing_head, missing * same,

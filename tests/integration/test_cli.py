@@ -166,7 +166,6 @@ def test_eval_answers_json_contract(runtime: Runtime, data_dir: Path, tmp_path: 
                       "ms_per_question", "ms_median", "ms_p95", "mean_chars", "median_chars"}
     assert abs(m["gold_contained"] - 2 / 3) < 1e-3 and abs(m["abstain_rate"] - 1 / 3) < 1e-3
     assert m["citation_valid"] == 1.0 and m["language_match"] == 1.0 and m["mean_chars"] > 20
-    assert m["median_chars"] == m["mean_chars"]  # two answered: the median is their mean
 
     qrels = tmp_path / "gold.tsv"
     qrels.write_text("query-id\tcorpus-id\tscore\na1\tcezanne-fr\t1\na1\tcezanne-en\t1\n"

@@ -281,7 +281,7 @@ async def test_a_sentence_is_read_under_its_page_title_and_the_title_words_are_n
     assert row is not None
     assert row[CONFIDENCE_NAMES.index("coverage_with_needs")] == 1.0
     assert row[CONFIDENCE_NAMES.index("missing_rare")] == 0.0
-    untitled = passage("park", "Parc", park.text)
+    untitled = passage("park", "Parc", park.text)  # same id and text, another title: the analysis is read again
     row = await confidence.row(question, [Hit(untitled, 2.0, {"bm25": 1.0, "dense": 0.8}), Hit(other, 1.0)])
     assert row is not None
     assert 0.0 < row[CONFIDENCE_NAMES.index("coverage_with_needs")] < 1.0
