@@ -67,25 +67,31 @@ class _Recorder:
         return 1.0
 
 
-async def conversation_rows(runtime: Runtime, settings: Settings, features: ConfidenceFeatures,
-                            k: int) -> tuple[list[list[float]], list[float]]:
-    """Rows of the tune turns: each turn's question as the conversation layer reads it, labelled 1 when a source
-    that answers it is among the first ``k`` hits, 0 when none is or the turn is unanswerable; small talk is left
-    out."""
+async def tune_questions(runtime: Runtime, settings: Settings) -> list[tuple[str, Any, Query, list[Hit]]]:
+    """The tune turns of the scripted conversations as the conversation layer reads them (a follow-up completed from
+    the turn before, the person's audience and place): each turn's conversation id, expected sources (or "none"),
+    the question as read, and its ranked hits; small talk is left out."""
     recorder = _Recorder()
     trainee = build_assistant(settings, runtime.territory, runtime.partners, runtime.index, runtime.embedder,
                               runtime.detector, learning=False, confidence=recorder)
-    turns: list[tuple[Any, tuple[Query, list[Hit]]]] = []
+    turns: list[tuple[str, Any, Query, list[Hit]]] = []
 
     def keep(turn: dict[str, Any]) -> None:
         # the question this turn asked (a shared location may have answered an earlier one, a greeting none)
         if recorder.asked is not None and recorder.asked[0].text == turn["read_as"] and turn["expect"] != "chat":
-            turns.append((turn["expect"], recorder.asked))
+            turns.append((turn["conversation"], turn["expect"], *recorder.asked))
         recorder.asked = None
 
     await evaluate_conversations(runtime, load_script(CONVERSATIONS), part="tune", trace=keep, assistant=trainee)
+    return turns
+
+
+async def conversation_rows(runtime: Runtime, settings: Settings, features: ConfidenceFeatures,
+                            k: int) -> tuple[list[list[float]], list[float]]:
+    """Rows of the tune turns, labelled 1 when a source that answers it is among the first ``k`` hits, 0 when none
+    is or the turn is unanswerable."""
     xs, ys = [], []
-    for expect, (query, hits) in turns:
+    for _, expect, query, hits in await tune_questions(runtime, settings):
         row = await features.row(query, hits)
         if row is not None:
             xs.append(row)

@@ -7,6 +7,10 @@ asked about — tells more). Each set is split in two halves by a hash of the qu
 the confidence model's); the model is trained on the first halves with a pairwise logistic loss (a right
 passage must outscore each other candidate of the same question; a bundled question counts ``BUNDLED_WEIGHT``
 times) and measured on the halves it never saw. Questions are read as the assistant reads them (needs, places).
+The answerable turns of the scripted conversations' tune part (tests/eval/conversations.yaml), played through the
+conversation layer so that each is asked as the assistant reads it, are measured too (``tune_turns_*``), and
+trained on with ``--conversation-weight W`` (each counting W; ``tune_turns_crossed``: trained with one half of
+the tune conversations, measured on the other). The shipped model leaves them out (docs/retrieval.md).
 Candidates are the fused top 50 of BM25 and dense search. Prints a table and JSON; writes the model and its
 held-out figures.
 """
@@ -25,7 +29,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from bench.train_confidence import held_out
+from bench.train_confidence import held_out, tune_questions
 from genius_loci.bots.bootstrap import build_runtime, build_sentences
 from genius_loci.bots.evaluate import CANDIDATES, build_eval_index, load_beir
 from genius_loci.config.loader import load_intents
@@ -35,11 +39,12 @@ from genius_loci.connectors.rerank.linear import TermStatistics, question_idf
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.intents import Intents
 from genius_loci.core.retrieval.hybrid import HybridRetriever
-from genius_loci.core.types import GeoPoint, IncomingMessage
+from genius_loci.core.types import GeoPoint, IncomingMessage, Query
 
 ROOT = Path(__file__).resolve().parents[1]
 PIAF = ROOT.parent / "shared" / "data" / "piaf"
 BUNDLED_WEIGHT = 4.0  # the bundled questions are few, and they are the territory's
+CONVERSATION_WEIGHT = 0.0  # the tune turns: left out (2, 4 and 8 measured, not kept: docs/retrieval.md)
 
 Sets = tuple[list[np.ndarray], list[np.ndarray], list[int], list[list[str]], list[set[str]]]
 
@@ -51,7 +56,12 @@ def half(query_id: str) -> int:
 async def _rows(assistant: Assistant, retriever: HybridRetriever, stats: TermStatistics, cache: AnalysisCache,
                 message: IncomingMessage, key: Any) -> tuple[np.ndarray, list[Any]]:
     """The features of a question's fused candidates, read as the assistant reads it, and their keys."""
-    query = assistant.understand(message)
+    return await _query_rows(retriever, stats, cache, assistant.understand(message), key)
+
+
+async def _query_rows(retriever: HybridRetriever, stats: TermStatistics, cache: AnalysisCache, query: Query,
+                      key: Any) -> tuple[np.ndarray, list[Any]]:
+    """The features of a question's fused candidates, and their keys."""
     vector = await retriever.embed_query(query)
     bm25, across = await retriever.keyword(query, CANDIDATES)
     fused = retriever.fuse(query, bm25, await retriever.dense(vector, CANDIDATES), across)
@@ -59,8 +69,9 @@ async def _rows(assistant: Assistant, retriever: HybridRetriever, stats: TermSta
     return np.array(features(query, fused, idf, cache)), [key(h) for h in fused]
 
 
-async def candidates() -> tuple[Sets, Sets]:
-    """PIAF's questions and the bundled labelled questions, each with its candidates' features."""
+async def candidates() -> tuple[Sets, Sets, Sets]:
+    """PIAF's questions, the bundled labelled questions and the conversations' tune turns, each with its candidates'
+    features."""
     settings = load_settings().model_copy(update={"reranker": "none", "confidence": "similarity"})
     runtime = build_runtime(settings)
     await runtime.ensure_index()
@@ -82,6 +93,15 @@ async def candidates() -> tuple[Sets, Sets]:
         _add(bundled, x, np.array([d in gold for d in docs], dtype=float), int(held_out(f"b{i}:{q['q']}")), docs,
              gold)
 
+    # the tune turns, read as the conversation layer reads them (the held-out part is never read here)
+    conversations: Sets = ([], [], [], [], [])
+    for conversation, expect, query, _ in await tune_questions(runtime, settings):
+        if expect in ("none", "chat"):
+            continue
+        x, docs = await _query_rows(assistant.retriever, runtime.index, cache, query, lambda h: h.passage.doc_id)
+        gold = set(expect)
+        _add(conversations, x, np.array([d in gold for d in docs], dtype=float), half(conversation), docs, gold)
+
     piaf: Sets = ([], [], [], [], [])
     data = load_beir(PIAF / "corpus.jsonl", PIAF / "queries.jsonl", PIAF / "qrels.tsv")
     sentences = build_sentences(settings, runtime.embedder)
@@ -97,7 +117,7 @@ async def candidates() -> tuple[Sets, Sets]:
         _add(piaf, x, np.array([pid in gold for pid in ids], dtype=float), half(q["_id"]), ids, gold)
     index.close()
     await runtime.aclose()
-    return piaf, bundled
+    return piaf, bundled, conversations
 
 
 def _add(into: Sets, x: np.ndarray, y: np.ndarray, part: int, ids: list[str], gold: set[str]) -> None:
@@ -141,8 +161,10 @@ def measure(X: list[np.ndarray], ids: list[list[str]], rel: list[set[str]], scor
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "config" / "reranker.json")
+    parser.add_argument("--conversation-weight", type=float, default=CONVERSATION_WEIGHT,
+                        help="how much each tune turn counts (0: left out)")
     args = parser.parse_args()
-    piaf, bundled = asyncio.run(candidates())
+    piaf, bundled, conversations = asyncio.run(candidates())
 
     def part(sets: Sets, which: int) -> Sets:
         keep = [i for i, h in enumerate(sets[2]) if h == which]
@@ -150,13 +172,27 @@ def main() -> None:
 
     piaf_a, piaf_b = part(piaf, 0), part(piaf, 1)
     bundled_a, bundled_b = part(bundled, 0), part(bundled, 1)
-    X, Y = piaf_a[0] + bundled_a[0], piaf_a[1] + bundled_a[1]
-    stacked = np.vstack(X)
-    mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
-    w = train(X, Y, mean, scale, counts=[1.0] * len(piaf_a[0]) + [BUNDLED_WEIGHT] * len(bundled_a[0]))
 
-    def model(x: np.ndarray) -> np.ndarray:
-        return np.asarray(((x - mean) / scale) @ w)
+    def fitted(tune: Sets) -> Any:
+        """The model trained on the first halves and, with a conversation weight, on ``tune``: its scoring
+        function and its parameters."""
+        tune = tune if args.conversation_weight else ([], [], [], [], [])
+        X, Y = piaf_a[0] + bundled_a[0] + tune[0], piaf_a[1] + bundled_a[1] + tune[1]
+        stacked = np.vstack(X)
+        mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
+        w = train(X, Y, mean, scale, counts=[1.0] * len(piaf_a[0]) + [BUNDLED_WEIGHT] * len(bundled_a[0])
+                  + [args.conversation_weight] * len(tune[0]))
+
+        def score(x: np.ndarray) -> np.ndarray:
+            return np.asarray(((x - mean) / scale) @ w)
+        return score, (w, mean, scale)
+
+    model, (w, mean, scale) = fitted(conversations)
+    # the conversation weight is chosen on the tune turns without seeing them: trained with one half of the tune
+    # conversations, measured on the other, and the other way round
+    tune_a, tune_b = part(conversations, 0), part(conversations, 1)
+    crossed = [(on_b := measure(tune_b[0], tune_b[3], tune_b[4], fitted(tune_a)[0]), len(tune_b[0])),
+               (measure(tune_a[0], tune_a[3], tune_a[4], fitted(tune_b)[0]), len(tune_a[0]))]
 
     def fusion(x: np.ndarray) -> np.ndarray:
         return -np.arange(len(x), dtype=float)  # the fused order as it came
@@ -164,19 +200,24 @@ def main() -> None:
     def on(sets: Sets, score: Any) -> dict[str, float]:
         return measure(sets[0], sets[3], sets[4], score)
 
-    result = {
+    with_tune = (f"; the conversations' answerable tune turns ({len(conversations[0])}, each counting "
+                 f"{args.conversation_weight:g})") if args.conversation_weight else ""
+    result: dict[str, Any] = {
         "trained_on": f"PIAF dev, half A ({len(piaf_a[0])} questions); bundled labelled questions, first half "
-                      f"({len(bundled_a[0])})",
+                      f"({len(bundled_a[0])}){with_tune}",
         "held_out": f"PIAF half B ({len(piaf_b[0])} questions); bundled second half ({len(bundled_b[0])})",
         "fusion_half_b": on(piaf_b, fusion), "reranked_half_b": on(piaf_b, model),
         "reranked_half_a": on(piaf_a, model),
         "bundled_fusion_held_out": on(bundled_b, fusion), "bundled_reranked_held_out": on(bundled_b, model),
+        "tune_turns_fusion": on(conversations, fusion), "tune_turns_reranked": on(conversations, model),
+        "tune_turns_crossed": {k: round(sum(m[k] * n for m, n in crossed) / max(1, len(conversations[0])), 4)
+                               for k in on_b},
     }
     table = Table(title="Reranker (held-out halves never seen in training)")
     for col in ("", "R@1", "R@5", "R@10", "MRR@10"):
         table.add_column(col, justify="right")
     for name in ("fusion_half_b", "reranked_half_b", "reranked_half_a", "bundled_fusion_held_out",
-                 "bundled_reranked_held_out"):
+                 "bundled_reranked_held_out", "tune_turns_fusion", "tune_turns_reranked", "tune_turns_crossed"):
         table.add_row(name, *(f"{result[name][k]:.3f}" for k in ("R@1", "R@5", "R@10", "MRR@10")))
     Console().print(table)
     args.out.write_text(json.dumps({"features": list(NAMES), "weights": w.round(6).tolist(),
