@@ -51,6 +51,20 @@ EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there
 BRING = re.compile(r"\b(amener|emmener|apporter|avec (?:son|sa|ses|mon|ma|mes|notre|nos)|autorisee?s?|interdite?s?|"
                    r"bring|take (?:my|our)|with (?:my|our)|allowed|permitted|llevar|traer|con (?:mi|mis)|"
                    r"permitid[oa]s?|portare|con (?:il mio|la mia|i miei|le mie)|ammess[oi]|consentit[oi])\b")
+# ... or where to find, buy, eat or taste one ("Where can I eat calissons?", "Où acheter des santons ?", "Any good
+# place for bouillabaisse?"): what it names after the verb is the thing; a page that does not name it cannot say where.
+_GET = r"(?:buy|find|eat|taste|try|get|drink)"
+WHERE_TO = re.compile(
+    r"\b(?:where (?:can|could|do|should|would) (?:i|we|you|one) " + _GET + r"|where to " + _GET + r"|"
+    r"(?:good|best) places? (?:for|to " + _GET + r")|"
+    r"ou (?:(?:peut on|puis je|pourrait on|pouvons nous|trouve t on) )?"
+    r"(?:acheter|trouver|manger|gouter|deguster|boire)|"
+    r"donde (?:(?:puedo|se puede|podemos) )?(?:comprar|encontrar|comer|probar|beber)|"
+    r"dove (?:(?:posso|si puo|possiamo) )?(?:comprare|trovare|mangiare|assaggiare|bere)|"
+    r"wo (?:finde|finden) (?:ich|man|wir))\b")
+# German puts the verb last: "Wo kann man Calissons kaufen?"
+WHERE_TO_LAST = re.compile(r"\bwo (?:kann|konnen) (?:man|ich|wir) (.+?) (?:kaufen|finden|essen|probieren|kosten|"
+                           r"trinken)\b")
 # A question that asks for a list or a plan: the answer combines several passages.
 # ("Quelles sont …" / "What are …" often ask for one fact: "What are the opening hours?")
 LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter|incontournables|"
@@ -107,6 +121,17 @@ def asked_whether(text: str) -> str | None:
     if BRING.search(folded):
         return " ".join(BRING.sub(" ", folded).split())
     return None
+
+
+def asked_where_to(text: str) -> str | None:
+    """What a question asking where to find, buy, eat or taste something names ("calissons" in "Where can I eat
+    calissons?", "calissons" in "Wo kann man Calissons kaufen?"), accent-folded; else None."""
+    folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+    match = WHERE_TO.search(folded)
+    if match is not None:
+        return folded[match.end():].strip()
+    last = WHERE_TO_LAST.search(folded)
+    return last.group(1) if last is not None else None
 
 
 def holds_fact(sentence: str, kind: str) -> bool:

@@ -173,7 +173,8 @@ class MissingFactCeiling:
     rate (``answer_types.asks_for_fact``) gets at most ``MISSING_FACT_CEILING`` when none of the first
     ``passages`` hits — those an answer is written from — that name what the question asks it of (the needs it
     names besides the fact: rents for a rent's price) gives that kind of fact; so does a question asking
-    whether something exists ("Is there a surf school in La Ciotat?") when none of them names the thing
+    whether something exists ("Is there a surf school in La Ciotat?"), or where to find, buy or eat it ("Where can I
+    eat calissons?"), when none of them names the thing
     (``named.named_in``, across languages with ``embedder``)."""
 
     def __init__(self, inner: Calibrator, passages: int, intents: Intents | None = None,

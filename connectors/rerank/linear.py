@@ -21,7 +21,9 @@ from genius_loci.core.types import Hit, Query
 
 from ..analysis import terms
 from .features import NAMES, AnalysisCache, Idf, features
+from .named import names_thing, thing_sought
 
+SOUGHT_REACH = 10  # the passages, best first, among which those naming the thing sought go ahead
 
 class TermStatistics(Protocol):
     def document_frequencies(self, terms: Sequence[str]) -> Mapping[str, int]: ...
@@ -84,6 +86,7 @@ class LinearReranker:
         self._stats = stats
         self.depth = depth
         self._analysis = AnalysisCache(intents=intents)
+        self._intents = intents or Intents({})
 
     def prepare(self, query: Query, hits: Sequence[Hit]) -> None:
         """Reads the keyword search's passages ahead, while the question is being embedded."""
@@ -97,5 +100,21 @@ class LinearReranker:
             return None
         _, idf = question_idf(query, self._stats)
         scores = self._model.score(features(query, head, idf, self._analysis))
-        order = np.argsort(-scores, kind="stable")
-        return [replace(head[i], score=float(scores[i])) for i in order] + tail
+        ranked = [replace(head[i], score=float(scores[i])) for i in np.argsort(-scores, kind="stable")]
+        return self._naming_first(query, ranked) + tail
+
+    def _naming_first(self, query: Query, ranked: list[Hit]) -> list[Hit]:
+        """For a question asking where to find, buy or eat a thing ("Where can I eat calissons?"), the first
+        ``SOUGHT_REACH`` passages that name it go ahead of those that do not, when the first does not (the pages
+        about eating in Marseille do not say where calissons are; Aix's, which names them, does). The scores are
+        dealt out again in the new order, so that the first passage still has the best."""
+        thing = thing_sought(query, self._intents)
+        if not thing:
+            return ranked
+        top = ranked[:SOUGHT_REACH]
+        naming = [names_thing(query, h, thing, self._analysis) for h in top]
+        if naming[0] or not any(naming):
+            return ranked
+        moved = [h for h, n in zip(top, naming, strict=True) if n] + [h for h, n in zip(top, naming, strict=True)
+                                                                       if not n]
+        return [replace(h, score=s) for h, s in zip(moved, (h.score for h in top), strict=True)] + ranked[len(top):]

@@ -1,5 +1,6 @@
 """Whether the passages an answer is written from name the thing a question asks whether it exists ("a surf school"
-in "Is there a surf school in La Ciotat?"): when none does, they cannot say it exists, however close they are.
+in "Is there a surf school in La Ciotat?") or where to find, buy or eat ("calissons" in "Where can I eat
+calissons?"): when none does, they cannot say it exists or where it is, however close they are.
 
 A word of the question is looked for in each passage's language: in the question's own language every word
 counts; read as another language, a word some passage of the index holds counts as it is (names, numbers, shared
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,9 +27,11 @@ from genius_loci.core.types import Hit, Query
 from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WORDS
 
 from ..analysis import read_as, without_stopwords
-from ..answer_types import asked_whether
+from ..answer_types import asked_where_to, asked_whether
 from .features import AnalysisCache
-from .linear import TermStatistics
+
+if TYPE_CHECKING:  # the reranker (.linear) reads the thing a question seeks with this module
+    from .linear import TermStatistics
 
 # A word is named when a word of the passages is near it (its translation, or its own part of a compound) or stands
 # out from the others; it is not when nothing does, the nearest word being only what any word has. Measured with
@@ -49,12 +53,23 @@ _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
 
 def thing_asked(query: Query, intents: Intents) -> list[str]:
     """The words naming what a question asks whether it exists ("surf", "school" in "Is there a surf school in La
-    Ciotat?"): after the opening, without grammar, place names, the words of a need it names (those are matched
-    in any language), nor the words of a journey or of nearness. Each word is given as the question writes it
-    (lower-cased): a stemmer reads "adaptées" and the folded "adaptees" apart, and the pages are stemmed accented.
-    A capitalised word within a sentence is a name ("la gare Saint-Charles"), except in German, whose nouns are
-    all capitalised: there only a hyphenated one is ("am Bahnhof Saint-Charles")."""
+    Ciotat?"), or where to find, buy or eat ("calissons" in "Where can I eat calissons?"): after the opening, without
+    grammar, place names, the words of a need it names (those are matched in any language), nor the words of a
+    journey or of nearness. Each word is given as the question writes it (lower-cased): a stemmer reads "adaptées"
+    and the folded "adaptees" apart, and the pages are stemmed accented. A capitalised word within a sentence is a
+    name ("la gare Saint-Charles"), except in German, whose nouns are all capitalised: there only a hyphenated one
+    is ("am Bahnhof Saint-Charles")."""
     rest = asked_whether(query.text)
+    return _thing(query, intents, rest if rest is not None else asked_where_to(query.text))
+
+
+def thing_sought(query: Query, intents: Intents) -> list[str]:
+    """The words naming what a question asks where to find, buy or eat ("calissons" in "Where can I eat
+    calissons?"), as ``thing_asked`` reads them; none for another question."""
+    return _thing(query, intents, asked_where_to(query.text))
+
+
+def _thing(query: Query, intents: Intents, rest: str | None) -> list[str]:
     if rest is None:
         return []
     needed = [w for w in intents.vocabulary(query.text) if len(w) >= 4]
@@ -66,6 +81,13 @@ def thing_asked(query: Query, intents: Intents) -> list[str]:
     return [written.get(w, w) for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
             and w not in JOURNEY_WORDS and w not in NEAR_WORDS and w not in ORIGIN_WORDS and w not in AREA_WORDS
             and not any(w.startswith(n) for n in needed)]
+
+
+def names_thing(query: Query, hit: Hit, thing: Sequence[str], analysis: AnalysisCache) -> bool:
+    """Whether a passage names one of the ``thing`` words, read as the passage's language (no translation)."""
+    analysed = analysis.get(hit.passage)
+    held = analysed.present | analysed.title
+    return any(set(read_as(word, query.language, hit.passage.language)) & held for word in thing)
 
 
 async def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermStatistics,

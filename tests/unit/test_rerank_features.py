@@ -18,8 +18,8 @@ from genius_loci.connectors.rerank.confidence import (
 )
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
-from genius_loci.connectors.rerank.linear import LinearModel
-from genius_loci.connectors.rerank.named import thing_asked
+from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
+from genius_loci.connectors.rerank.named import thing_asked, thing_sought
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.intents import Intents
 from genius_loci.core.types import Hit, Passage, Query
@@ -186,6 +186,49 @@ def test_what_a_german_question_asks_whether_it_exists(question: str, thing: lis
     assert thing_asked(Query(question, "de", named=named), intents) == thing
 
 
+@pytest.mark.parametrize(("question", "language", "thing"), [
+    ("Where can I eat calissons?", "en", ["calissons"]),  # "eat" names the need
+    ("Any good place for bouillabaisse?", "en", ["bouillabaisse"]),
+    ("Où acheter des santons à Marseille ?", "fr", ["santons"]),
+    ("Où peut-on goûter une bouillabaisse ?", "fr", ["bouillabaisse"]),
+    ("¿Dónde puedo comprar calissons?", "es", ["calissons"]),
+    ("Dove posso assaggiare la bouillabaisse?", "it", ["bouillabaisse"]),
+    ("Wo kann man Calissons kaufen?", "de", ["calissons"]),  # the German verb comes last
+    ("Where can I eat in Marseille?", "en", []),  # a need and a place: nothing of its own sought
+    ("Où se trouve le Mucem ?", "fr", []),  # where a named thing is, not where to get one
+    ("Is there a surf school in La Ciotat?", "en", []),  # whether it exists: the existence check's alone
+])
+def test_what_a_question_asks_where_to_find_buy_or_eat(question: str, language: str, thing: list[str]) -> None:
+    named = ("marseille",) if "Marseille" in question else ()
+    assert thing_sought(Query(question, language, named=named), INTENTS) == thing
+
+
+async def test_the_passages_naming_what_is_sought_go_ahead_of_those_that_do_not() -> None:
+    """"Where can I eat calissons?": the pages about eating in Marseille rank first on the need, but only Aix's page
+    names calissons; it goes first, and the scores are dealt out again so that the first keeps the best."""
+    eat = Hit(passage("eat", "Where to eat in Marseille", "Restaurants around the Old Port serve fish.", "en"), 3.0)
+    food = Hit(passage("food", "What to eat in Marseille", "Bouillabaisse is a fish stew.", "en"), 2.0)
+    aix = Hit(passage("aix", "Aix-en-Provence", "The calisson, an almond sweet, is the city's speciality.", "en"), 1.0)
+    held = _Held(*((h.passage.text, "en") for h in (eat, food, aix)))
+    reranker = LinearReranker(_Fused(), held, intents=INTENTS)
+    ranked = await reranker.rerank(Query("Where can I eat calissons?", "en", needs=("eat",)), [eat, food, aix])
+    assert ranked is not None
+    assert [h.passage.id for h in ranked] == ["aix", "eat", "food"]
+    assert [h.score for h in ranked] == [3.0, 2.0, 1.0]
+    # another kind of question keeps the model's order; so does one whose first passage names the thing
+    other = await reranker.rerank(Query("What is a calisson?", "en"), [eat, food, aix])
+    assert other is not None and [h.passage.id for h in other] == ["eat", "food", "aix"]
+    named = await reranker.rerank(Query("Where can I eat fish?", "en", needs=("eat",)), [eat, food, aix])
+    assert named is not None and [h.passage.id for h in named] == ["eat", "food", "aix"]
+
+
+class _Fused:
+    """A reranker model that keeps the fused order (its score is the hit's)."""
+
+    def score(self, rows: list[list[float]]) -> np.ndarray:
+        return -np.arange(len(rows), dtype=float) + 3.0
+
+
 async def test_the_ceiling_holds_down_an_answer_whose_passages_do_not_name_what_is_asked_whether_it_exists() -> None:
     async def sure(query: Query, hits: Sequence[Hit]) -> float:
         return 0.9
@@ -209,6 +252,9 @@ async def test_the_ceiling_holds_down_an_answer_whose_passages_do_not_name_what_
     tours = Hit(passage("musees", "Musées", "Les musées proposent des visites adaptées.", "fr"), 1.0)
     ceiling = MissingFactCeiling(sure, passages=1, intents=Intents({}), stats=_Held((tours.passage.text, "fr")))
     assert await ceiling(Query("Y a-t-il des visites adaptées ?", "fr"), [tours]) == 0.9
+    # where to find, buy or eat a thing: the passages answered from must name it too
+    assert await ceiling(Query("Où trouver des visites adaptées ?", "fr"), [tours]) == 0.9
+    assert await ceiling(Query("Où trouver des santons ?", "fr"), [tours]) == 0.05
 
 
 def test_a_sentence_holds_an_amount_or_not() -> None:
