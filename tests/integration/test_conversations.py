@@ -14,7 +14,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "conversations.yaml"
 
 async def test_scripted_conversations_meet_the_floors(runtime: Runtime) -> None:
     """Measured (both parts, 231 turns; a third tune batch of 42 turns was written from what each audience asks):
-    right source 0.910 (held-out 0.855, with the confidence model trained on the tune part too and pages' titles
+    right source 0.915 (held-out 0.855, with the confidence model trained on the tune part too and pages' titles
     read as their own; 0.800 before), right language 0.991 (0.986), unanswerable abstained 0.760 (0.636),
     stand-alone messages carried over 0.045 (0.083:
     existential questions given the conversation's commune, and a "near here" read about it — the script labels
