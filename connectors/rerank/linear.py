@@ -25,6 +25,7 @@ from .named import names_thing, thing_sought
 
 SOUGHT_REACH = 10  # the passages, best first, among which those naming the thing sought go ahead
 
+
 class TermStatistics(Protocol):
     def document_frequencies(self, terms: Sequence[str]) -> Mapping[str, int]: ...
 
@@ -115,6 +116,6 @@ class LinearReranker:
         naming = [names_thing(query, h, thing, self._analysis) for h in top]
         if naming[0] or not any(naming):
             return ranked
-        moved = [h for h, n in zip(top, naming, strict=True) if n] + [h for h, n in zip(top, naming, strict=True)
-                                                                       if not n]
+        pairs = list(zip(top, naming, strict=True))
+        moved = [h for h, names in pairs if names] + [h for h, names in pairs if not names]
         return [replace(h, score=s) for h, s in zip(moved, (h.score for h in top), strict=True)] + ranked[len(top):]
