@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -106,14 +107,18 @@ class LinearReranker:
 
     def _naming_first(self, query: Query, ranked: list[Hit]) -> list[Hit]:
         """For a question asking where to find, buy or eat a thing ("Where can I eat calissons?"), the first
-        ``SOUGHT_REACH`` passages that name it go ahead of those that do not, when the first does not (the pages
-        about eating in Marseille do not say where calissons are; Aix's, which names them, does). The scores are
-        dealt out again in the new order, so that the first passage still has the best."""
+        ``SOUGHT_REACH`` passages that name it — and the place, when the question names one — go ahead of those that
+        do not, when the first does not (the pages about eating in Marseille do not say where calissons are; Aix's,
+        which names them, does). The scores are dealt out again in the new order, so that the first passage still
+        has the best."""
         thing = thing_sought(query, self._intents)
         if not thing:
             return ranked
         top = ranked[:SOUGHT_REACH]
-        naming = [names_thing(query, h, thing, self._analysis) for h in top]
+        # where the question asks it, the place too: "…calissons? — Cassis" is not answered by Aix's page
+        places = [re.compile(rf"\b{re.escape(name)}\b") for name in dict.fromkeys((*query.named, *query.places))]
+        naming = [names_thing(query, h, thing, self._analysis)
+                  and (not places or any(p.search(self._analysis.get(h.passage).folded) for p in places)) for h in top]
         if naming[0] or not any(naming):
             return ranked
         pairs = list(zip(top, naming, strict=True))

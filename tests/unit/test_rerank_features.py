@@ -220,6 +220,13 @@ async def test_the_passages_naming_what_is_sought_go_ahead_of_those_that_do_not(
     assert other is not None and [h.passage.id for h in other] == ["eat", "food", "aix"]
     named = await reranker.rerank(Query("Where can I eat fish?", "en", needs=("eat",)), [eat, food, aix])
     assert named is not None and [h.passage.id for h in named] == ["eat", "food", "aix"]
+    # a place asked about must be named too: Aix's page says nothing of calissons in Cassis
+    elsewhere = await reranker.rerank(Query("Where can I eat calissons in Cassis?", "en", needs=("eat",),
+                                            named=("cassis",), places=("cassis",)), [eat, food, aix])
+    assert elsewhere is not None and [h.passage.id for h in elsewhere] == ["eat", "food", "aix"]
+    in_aix = await reranker.rerank(Query("Where can I eat calissons in Aix?", "en", needs=("eat",), named=("aix",),
+                                         places=("aix en provence",)), [eat, food, aix])
+    assert in_aix is not None and in_aix[0].passage.id == "aix"
 
 
 class _Fused:
