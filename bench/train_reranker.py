@@ -173,26 +173,23 @@ def main() -> None:
     piaf_a, piaf_b = part(piaf, 0), part(piaf, 1)
     bundled_a, bundled_b = part(bundled, 0), part(bundled, 1)
 
-    def fitted(tune: Sets) -> Any:
-        """The model trained on the first halves and, with a conversation weight, on ``tune``: its scoring
-        function and its parameters."""
-        tune = tune if args.conversation_weight else ([], [], [], [], [])
+    weight = args.conversation_weight
+    tune_a, tune_b = part(conversations, 0), part(conversations, 1)
+
+    def fitted(tune: Sets) -> tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The model trained on the first halves and ``tune`` (each turn counting ``weight``): its scoring function
+        and its parameters."""
         X, Y = piaf_a[0] + bundled_a[0] + tune[0], piaf_a[1] + bundled_a[1] + tune[1]
         stacked = np.vstack(X)
         mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
         w = train(X, Y, mean, scale, counts=[1.0] * len(piaf_a[0]) + [BUNDLED_WEIGHT] * len(bundled_a[0])
-                  + [args.conversation_weight] * len(tune[0]))
+                  + [weight] * len(tune[0]))
 
         def score(x: np.ndarray) -> np.ndarray:
             return np.asarray(((x - mean) / scale) @ w)
         return score, (w, mean, scale)
 
-    model, (w, mean, scale) = fitted(conversations)
-    # the conversation weight is chosen on the tune turns without seeing them: trained with one half of the tune
-    # conversations, measured on the other, and the other way round
-    tune_a, tune_b = part(conversations, 0), part(conversations, 1)
-    crossed = [(on_b := measure(tune_b[0], tune_b[3], tune_b[4], fitted(tune_a)[0]), len(tune_b[0])),
-               (measure(tune_a[0], tune_a[3], tune_a[4], fitted(tune_b)[0]), len(tune_a[0]))]
+    model, (w, mean, scale) = fitted(conversations if weight else ([], [], [], [], []))
 
     def fusion(x: np.ndarray) -> np.ndarray:
         return -np.arange(len(x), dtype=float)  # the fused order as it came
@@ -201,7 +198,7 @@ def main() -> None:
         return measure(sets[0], sets[3], sets[4], score)
 
     with_tune = (f"; the conversations' answerable tune turns ({len(conversations[0])}, each counting "
-                 f"{args.conversation_weight:g})") if args.conversation_weight else ""
+                 f"{weight:g})") if weight else ""
     result: dict[str, Any] = {
         "trained_on": f"PIAF dev, half A ({len(piaf_a[0])} questions); bundled labelled questions, first half "
                       f"({len(bundled_a[0])}){with_tune}",
@@ -210,15 +207,20 @@ def main() -> None:
         "reranked_half_a": on(piaf_a, model),
         "bundled_fusion_held_out": on(bundled_b, fusion), "bundled_reranked_held_out": on(bundled_b, model),
         "tune_turns_fusion": on(conversations, fusion), "tune_turns_reranked": on(conversations, model),
-        "tune_turns_crossed": {k: round(sum(m[k] * n for m, n in crossed) / max(1, len(conversations[0])), 4)
-                               for k in on_b},
     }
+    if weight:
+        # the weight is chosen on the tune turns without training on those measured: trained with one half of the
+        # tune conversations, measured on the other, and the other way round
+        b_by_a, a_by_b = on(tune_b, fitted(tune_a)[0]), on(tune_a, fitted(tune_b)[0])
+        result["tune_turns_crossed"] = {k: round((b_by_a[k] * len(tune_b[0]) + a_by_b[k] * len(tune_a[0]))
+                                                 / max(1, len(conversations[0])), 4) for k in b_by_a}
     table = Table(title="Reranker (held-out halves never seen in training)")
     for col in ("", "R@1", "R@5", "R@10", "MRR@10"):
         table.add_column(col, justify="right")
     for name in ("fusion_half_b", "reranked_half_b", "reranked_half_a", "bundled_fusion_held_out",
                  "bundled_reranked_held_out", "tune_turns_fusion", "tune_turns_reranked", "tune_turns_crossed"):
-        table.add_row(name, *(f"{result[name][k]:.3f}" for k in ("R@1", "R@5", "R@10", "MRR@10")))
+        if name in result:
+            table.add_row(name, *(f"{result[name][k]:.3f}" for k in ("R@1", "R@5", "R@10", "MRR@10")))
     Console().print(table)
     args.out.write_text(json.dumps({"features": list(NAMES), "weights": w.round(6).tolist(),
                                     "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),

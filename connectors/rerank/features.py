@@ -9,7 +9,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from genius_loci.core.intents import Intents
@@ -94,7 +94,7 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
     mass = sum(idf(t) for t in wanted) or 1.0
     pairs = set(itertools.pairwise(wanted))
     asked = set(query.needs)
-    places = [re.compile(rf"\b{re.escape(name)}\b") for name in query.named]
+    places = place_patterns(query.named)
     rows = []
     for hit in hits:
         pid = hit.passage.id
@@ -119,6 +119,11 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
                      float(any(p.search(a.folded) for p in places)),
                      float(any(p.search(a.folded_title) for p in places))])
     return rows
+
+
+def place_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
+    """Patterns finding each of the place ``names`` (accent-folded) as whole words in an ``Analysed.folded``."""
+    return [re.compile(rf"\b{re.escape(name)}\b") for name in dict.fromkeys(names)]
 
 
 def _window(words: list[str], wanted: list[str], idf: Idf, mass: float) -> float:

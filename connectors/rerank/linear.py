@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from genius_loci.core.intents import Intents
 from genius_loci.core.types import Hit, Query
 
 from ..analysis import terms
-from .features import NAMES, AnalysisCache, Idf, features
+from .features import NAMES, AnalysisCache, Idf, features, place_patterns
 from .named import names_thing, thing_sought
 
 SOUGHT_REACH = 10  # the passages, best first, among which those naming the thing sought go ahead
@@ -116,9 +115,13 @@ class LinearReranker:
             return ranked
         top = ranked[:SOUGHT_REACH]
         # where the question asks it, the place too: "…calissons? — Cassis" is not answered by Aix's page
-        places = [re.compile(rf"\b{re.escape(name)}\b") for name in dict.fromkeys((*query.named, *query.places))]
-        naming = [names_thing(query, h, thing, self._analysis)
-                  and (not places or any(p.search(self._analysis.get(h.passage).folded) for p in places)) for h in top]
+        places = place_patterns((*query.named, *query.places))
+
+        def names_all(hit: Hit) -> bool:
+            analysed = self._analysis.get(hit.passage)
+            return (names_thing(query, hit.passage.language, analysed, thing)
+                    and (not places or any(p.search(analysed.folded) for p in places)))
+        naming = [names_all(h) for h in top]
         if naming[0] or not any(naming):
             return ranked
         pairs = list(zip(top, naming, strict=True))

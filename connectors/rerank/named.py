@@ -28,7 +28,7 @@ from genius_loci.core.understanding import JOURNEY_WORDS, NEAR_WORDS, ORIGIN_WOR
 
 from ..analysis import read_as, without_stopwords
 from ..answer_types import asked_where_to, asked_whether
-from .features import AnalysisCache
+from .features import Analysed, AnalysisCache
 
 if TYPE_CHECKING:  # the reranker (.linear) reads the thing a question seeks with this module
     from .linear import TermStatistics
@@ -83,11 +83,11 @@ def _thing(query: Query, intents: Intents, rest: str | None) -> list[str]:
             and not any(w.startswith(n) for n in needed)]
 
 
-def names_thing(query: Query, hit: Hit, thing: Sequence[str], analysis: AnalysisCache) -> bool:
-    """Whether a passage names one of the ``thing`` words, read as the passage's language (no translation)."""
-    analysed = analysis.get(hit.passage)
+def names_thing(query: Query, language: str, analysed: Analysed, thing: Sequence[str]) -> bool:
+    """Whether a passage in ``language``, as ``analysed``, names one of the ``thing`` words, read as its language
+    (no translation)."""
     held = analysed.present | analysed.title
-    return any(set(read_as(word, query.language, hit.passage.language)) & held for word in thing)
+    return any(set(read_as(word, query.language, language)) & held for word in thing)
 
 
 async def named_in(query: Query, hits: Sequence[Hit], intents: Intents, stats: TermStatistics,
