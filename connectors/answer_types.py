@@ -54,9 +54,18 @@ BRING = re.compile(r"\b(amener|emmener|apporter|avec (?:son|sa|ses|mon|ma|mes|no
 # ... or where to find, buy, eat or taste one ("Where can I eat calissons?", "Où acheter des santons ?", "Any good
 # place for bouillabaisse?"): what it names after the verb is the thing; a page that does not name it cannot say where.
 _GET = r"(?:buy|find|eat|taste|try|get|drink)"
+# "A good place for…" says "where" in words that name nothing sought: a page need not hold "good" or "place" to
+# answer "Any good place for bouillabaisse?" (``frame_words``).
+GOOD_PLACE = (r"(?:good|best|nice) (?:places?|spots?) (?:for|to(?= " + _GET + r"))|"
+              r"(?:bons?|meilleurs?) (?:endroits?|coins?|adresses?) (?:pour|ou)|"
+              r"(?:buen|buenos|mejor|mejores) (?:sitios?|lugar|lugares) (?:para|donde)|"
+              r"(?:buon|buoni|miglior|migliore|migliori) (?:posto|posti|locale|locali) (?:per|dove)|"
+              r"(?:guter|gute|guten|bester|beste|besten) (?:ort|orte|platz|adresse) (?:fur|zum)")
+_VERB = (r"(?:buy|find|eat|taste|try|get|drink|manger|acheter|trouver|gouter|deguster|boire|comer|comprar|encontrar|"
+         r"probar|beber|mangiare|comprare|trovare|assaggiare|bere)")
 WHERE_TO = re.compile(
     r"\b(?:where (?:can|could|do|should|would) (?:i|we|you|one) " + _GET + r"|where to " + _GET + r"|"
-    r"(?:good|best) places? (?:for|to " + _GET + r")|"
+    r"(?:" + GOOD_PLACE + r")(?: " + _VERB + r")?|"
     r"ou (?:(?:peut on|puis je|pourrait on|pouvons nous|trouve t on) )?"
     r"(?:acheter|trouver|manger|gouter|deguster|boire)|"
     r"donde (?:(?:puedo|se puede|podemos) )?(?:comprar|encontrar|comer|probar|beber)|"
@@ -132,6 +141,14 @@ def asked_where_to(text: str) -> str | None:
         return folded[match.end():].strip()
     last = WHERE_TO_LAST.search(folded)
     return last.group(1) if last is not None else None
+
+
+def frame_words(text: str) -> str:
+    """The words of a question that only say it asks for a good place ("good place for" in "Any good place for
+    bouillabaisse?"), accent-folded; "" when it has none. A page answering it need not hold them."""
+    folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+    match = re.search(rf"\b(?:{GOOD_PLACE})\b", folded)
+    return match.group(0) if match is not None else ""
 
 
 def holds_fact(sentence: str, kind: str) -> bool:

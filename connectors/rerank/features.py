@@ -18,6 +18,7 @@ from genius_loci.core.text import fold
 from genius_loci.core.types import Hit, Passage, Query
 
 from ..analysis import sentences, terms
+from ..answer_types import frame_words
 
 BASE = ("z_bm25", "z_dense", "cosine", "inv_rank_bm25", "inv_rank_dense", "bm25_ratio", "idf_coverage",
         "title_coverage", "bigram_coverage", "log_length", "in_both", "best_sentence_coverage", "window_coverage")
@@ -90,7 +91,7 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
     floor_b, floor_d = min(zb.values(), default=0.0), min(zd.values(), default=0.0)
     min_cos = min(dense.values(), default=0.0)
     top_bm25 = max(bm25.values(), default=1.0) or 1.0
-    wanted = list(dict.fromkeys(terms(query.text, query.language)))
+    wanted = question_terms(query)
     mass = sum(idf(t) for t in wanted) or 1.0
     pairs = set(itertools.pairwise(wanted))
     asked = set(query.needs)
@@ -119,6 +120,13 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
                      float(any(p.search(a.folded) for p in places)),
                      float(any(p.search(a.folded_title) for p in places))])
     return rows
+
+
+def question_terms(query: Query) -> list[str]:
+    """The question's distinct terms a passage answering it holds: not those only saying it asks for a good place
+    ("good", "place" in "Any good place for bouillabaisse?", ``answer_types.frame_words``)."""
+    framed = set(terms(frame_words(query.text), query.language))
+    return [t for t in dict.fromkeys(terms(query.text, query.language)) if t not in framed]
 
 
 def place_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:

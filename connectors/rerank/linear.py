@@ -19,8 +19,7 @@ from genius_loci.core.errors import ConfigError
 from genius_loci.core.intents import Intents
 from genius_loci.core.types import Hit, Query
 
-from ..analysis import terms
-from .features import NAMES, AnalysisCache, Idf, features, place_patterns
+from .features import NAMES, AnalysisCache, Idf, features, place_patterns, question_terms
 from .named import names_thing, thing_sought
 
 SOUGHT_REACH = 10  # the passages, best first, among which those naming the thing sought go ahead
@@ -45,7 +44,7 @@ def read_model(path: Path, names: Sequence[str], trainer: str) -> dict[str, Any]
 
 def question_idf(query: Query, stats: TermStatistics) -> tuple[list[str], Idf]:
     """The question's distinct terms, and the BM25 idf of a term over the index."""
-    wanted = list(dict.fromkeys(terms(query.text, query.language)))
+    wanted = question_terms(query)
     df = stats.document_frequencies(wanted)
     n = max(1, stats.count())
 

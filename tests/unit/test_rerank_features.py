@@ -17,7 +17,7 @@ from genius_loci.connectors.rerank.confidence import (
     need_terms,
 )
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
-from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features
+from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features, question_terms
 from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
 from genius_loci.connectors.rerank.named import thing_asked, thing_sought
 from genius_loci.core.errors import ConfigError
@@ -194,6 +194,11 @@ def test_what_a_german_question_asks_whether_it_exists(question: str, thing: lis
     ("¿Dónde puedo comprar calissons?", "es", ["calissons"]),
     ("Dove posso assaggiare la bouillabaisse?", "it", ["bouillabaisse"]),
     ("Wo kann man Calissons kaufen?", "de", ["calissons"]),  # the German verb comes last
+    ("Un bon endroit pour manger une bouillabaisse ?", "fr", ["bouillabaisse"]),
+    ("¿Un buen sitio para comer paella?", "es", ["paella"]),
+    ("Un buon posto per la pizza?", "it", ["pizza"]),
+    ("Ein guter Ort für Fischsuppe?", "de", ["fischsuppe"]),
+    ("Best place to stay in Marseille?", "en", []),  # staying is not getting something
     ("Where can I eat in Marseille?", "en", []),  # a need and a place: nothing of its own sought
     ("Où se trouve le Mucem ?", "fr", []),  # where a named thing is, not where to get one
     ("Is there a surf school in La Ciotat?", "en", []),  # whether it exists: the existence check's alone
@@ -201,6 +206,24 @@ def test_what_a_german_question_asks_whether_it_exists(question: str, thing: lis
 def test_what_a_question_asks_where_to_find_buy_or_eat(question: str, language: str, thing: list[str]) -> None:
     named = ("marseille",) if "Marseille" in question else ()
     assert thing_sought(Query(question, language, named=named), INTENTS) == thing
+
+
+@pytest.mark.parametrize(("question", "language", "wanted"), [
+    ("Any good place for bouillabaisse?", "en", ["bouillabaiss"]),
+    ("Un bon endroit pour manger une bouillabaisse ?", "fr", ["mang", "bouillabaiss"]),  # the verb says the need
+    ("Where can I eat calissons?", "en", ["eat", "calisson"]),
+    ("What is a good place?", "en", ["good", "place"]),  # not asking for a place to get something
+])
+def test_a_page_need_not_hold_the_words_asking_for_a_good_place(question: str, language: str,
+                                                                 wanted: list[str]) -> None:
+    assert question_terms(Query(question, language)) == wanted
+
+
+def test_the_words_asking_for_a_good_place_count_for_nothing_in_the_coverage() -> None:
+    food = passage("food", "What to eat in Marseille", "Bouillabaisse began as a fishermen's stew.", "en")
+    row = features(Query("Any good place for bouillabaisse?", "en"), [Hit(food, 1.0, {"bm25": 3.0})],
+                   lambda term: 1.0)[0]
+    assert row[NAMES.index("idf_coverage")] == 1.0
 
 
 async def test_the_passages_naming_what_is_sought_go_ahead_of_those_that_do_not() -> None:
