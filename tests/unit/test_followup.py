@@ -79,6 +79,15 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # a qualifier alone (a price, a discount, opening hours) asks about the previous question's topic
     ("Is there a monthly pass for the metro?", "Is there a discount for seniors?", "continues",
      "Is there a monthly pass for the metro — Is there a discount for seniors?"),
+    # the thing just asked about, named again (in the singular): that one, not any ("the island" is the Frioul)
+    ("Come arrivo alle isole Frioul?", "C'è ombra sull'isola?", "points back", "C'è ombra sull'isola? (isole frioul)"),
+    ("How do I get to the Frioul islands?", "Is there shade on the island?", "points back",
+     "Is there shade on the island? (islands frioul)"),
+    ("Comment aller aux îles du Frioul ?", "Y a-t-il de l'ombre sur l'île ?", "points back",
+     "Y a-t-il de l'ombre sur l'île ? (iles frioul)"),
+    # ... but only what the previous question named of its own, about a subject it had
+    ("Comment aller aux îles du Frioul ?", "Quelle est la spécialité culinaire locale ?", "standalone", None),
+    ("Which islands can I visit?", "Is there shade on the island?", "standalone", None),
     # ... and with no place to keep, the new need alone (joined, "industries" outweighed "hydrogen")
     ("Which industries are strong here?", "And hydrogen?", "standalone", None),
     ("Welche Branchen sind hier stark?", "Und Wasserstoff?", "standalone", None),
