@@ -249,7 +249,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         answerer=build_answerer(settings, territory, embedder, metrics, client=client, translations=translations),
         detector=detector,
         router=Router(partners, territory.agency),
-        gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside),
+        gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside, territory.whole),
         bbox=territory.bbox,
         voice=voice,
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,

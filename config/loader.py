@@ -74,6 +74,7 @@ class TerritoryModel(_Model):
     gazetteer: str
     outside_places: str | None = None
     aliases: dict[str, str] = {}
+    whole_names: list[str] = []  # besides ``name``: names of the whole territory, which name none of its places
     voice: dict[str, Any]
     language_names: dict[str, dict[str, str]] = {}
 
@@ -135,6 +136,7 @@ class Territory:
     places: tuple[Place, ...]
     aliases: dict[str, str]
     outside: tuple[Place, ...] = ()
+    whole: tuple[str, ...] = ()  # the territory's own names ("Aix-Marseille-Provence", "Aix-Marseille")
 
 
 def _read_yaml(path: Path) -> Any:
@@ -171,7 +173,8 @@ def load_territory(path: Path) -> Territory:
     places = load_gazetteer(path.parent / t.gazetteer)
     outside = load_gazetteer(path.parent / t.outside_places) if t.outside_places else ()
     agency = Partner("agency", t.agency.name, t.agency.url, default_for=tuple(AUDIENCES))
-    return Territory(t.name, agency, voice, BoundingBox(*t.bbox), places, dict(t.aliases), outside)
+    return Territory(t.name, agency, voice, BoundingBox(*t.bbox), places, dict(t.aliases), outside,
+                     (t.name, *t.whole_names))
 
 
 def load_gazetteer(path: Path) -> tuple[Place, ...]:

@@ -37,8 +37,8 @@ QUESTION_WORDS = frozenset("""
     donde cuando como cuanto cuanta por que cual quien es son esta estan hay el la los las un una de del en con y
     o para puedo puede se mi me te lo mejor tengo tiene hacer hace necesito
     dove quando come quanto perche cosa quale chi e sono c il lo la gli le un una di del della in con e o per
-    posso puo si mi migliore al allo alla alle agli ai sul sull sulla sulle sui nel nell nella nelle nei dal dall
-    dalla dalle dai dell della delle degli
+    posso puo si mi migliore bisogna occorre serve al allo alla alle agli ai sul sull sulla sulle sui nel nell
+    nella nelle nei dal dall dalla dalle dai dell della delle degli
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
     mit und oder fur kann man ich mich mir beste einen einem einer muss musste soll sollte vorher braucht brauche
     genau
@@ -59,7 +59,8 @@ class Reading:
     """How a message is read: ``text`` is what is answered (the message itself, or it completed), ``reason``
     says why: ``new`` (nothing before it), ``standalone``, ``other place`` (the previous question about another
     place), ``points back`` (the previous subject added), ``continues`` (joined to the previous question), ``same
-    place`` (a new need, asked about the place the conversation is about)."""
+    place`` (a new need, asked about the place the conversation is about), ``other time`` (the previous question,
+    at the season or in the month the message names)."""
 
     text: str
     reason: str
@@ -138,6 +139,14 @@ class FollowUps:
             # "Gibt es dort einen Wochenmarkt?" after the way to Aix: whether something of its own is at the place
             # (joined to the previous question, the journey would outweigh the market)
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
+        when, was = _TIME.search(folded), _TIME.search(fold(previous.text))
+        if opens and when is not None and was is not None and place is None \
+                and all(_TIME.fullmatch(w) for w in [*own, *words(own_subject)]) and when.group(0) != was.group(0):
+            # "Et en hiver ?" after "Qu'est-ce qui se passe à Marseille en juillet ?": the same question, in winter
+            # (joined, July outweighed winter)
+            said = next((m.group(0) for m in re.finditer(r"\w+", text) if fold(m.group(0)) == when.group(0)),
+                        when.group(0))
+            return Reading(_swap(previous.text, was.group(0), said), "other time", before)
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place
@@ -222,6 +231,15 @@ def _object(tokens: list[str], own: list[str]) -> bool:
     return any(a in FOR and b in own for a, b in itertools.pairwise(tokens))
 
 
+# Seasons and months in the five languages (accent-folded): "Et en hiver ?" asks the previous question at another time.
+_TIME = re.compile(r"\b(?:hiver|ete|printemps|automne|winter|summer|spring|autumn|fall|invierno|verano|primavera|"
+                   r"otono|inverno|estate|autunno|sommer|fruhling|fruhjahr|herbst|"
+                   r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|"
+                   r"january|february|march|april|may|june|july|august|september|october|november|december|"
+                   r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+                   r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+                   r"januar|februar|marz|juni|juli|oktober|dezember)\b")
+
 # Endings that make a word's plural or its other gender in the five languages ("isola" / "isole", "île" / "îles").
 _ENDINGS = ("s", "es", "x", "e", "i", "a", "o", "n", "en", "er")
 
@@ -257,6 +275,9 @@ def _swap(question: str, old: str, new: str) -> str:
         exact = re.compile(re.escape(old), re.IGNORECASE)
         if exact.search(question):
             return exact.sub(new, question, count=1)
+        for word in re.finditer(r"\w+", question):  # written with its accents ("été" for "ete")
+            if fold(word.group(0)) == fold(old):
+                return f"{question[:word.start()]}{new}{question[word.end():]}"
         pattern = re.compile(re.escape(fold(old)))
         folded = fold(question)
         if pattern.search(folded):

@@ -25,7 +25,9 @@ class Gazetteer:
     """Resolves commune names and aliases, with or without accents, to places."""
 
     def __init__(self, places: Iterable[Place], aliases: Mapping[str, str] | None = None,
-                 outside: Iterable[Place] = ()) -> None:
+                 outside: Iterable[Place] = (), whole: Iterable[str] = ()) -> None:
+        """``whole``: names of the whole territory, which name none of its places ("Aix-Marseille" is the
+        metropolis or its university, not Aix-en-Provence): found in a text, they hide the places they hold."""
         self._outside = _Names({fold(p.name): p for p in outside})
         self._by_name: dict[str, Place] = {}
         for place in places:
@@ -35,7 +37,7 @@ class Gazetteer:
             if found is None:
                 raise ValueError(f"alias {alias!r} points at unknown place {target!r}")
             self._by_name.setdefault(fold(alias), found)
-        self._names = _Names(self._by_name)
+        self._names = _Names(self._by_name, {fold(name) for name in whole})
 
     def __len__(self) -> int:
         return len({p.code or p.name for p in self._by_name.values()})
@@ -61,19 +63,18 @@ class Gazetteer:
 
 
 class _Names:
-    def __init__(self, by_name: Mapping[str, Place]) -> None:
+    def __init__(self, by_name: Mapping[str, Place], hiding: Iterable[str] = ()) -> None:
         self._by_name = dict(by_name)
-        # longest names first, so "Aix-en-Provence" wins over "Aix"
-        names = sorted(self._by_name, key=len, reverse=True)
+        # longest names first, so "Aix-en-Provence" wins over "Aix", and "Aix-Marseille" (hiding) over both
+        names = sorted({*self._by_name, *hiding}, key=len, reverse=True)
         self._pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b") if names else None
 
     def find(self, text: str) -> Place | None:
-        if self._pattern is None:
-            return None
-        match = self._pattern.search(fold(text))
-        return self._by_name[match.group(1)] if match else None
+        found = self.all(text)
+        return found[0][1] if found else None
 
     def all(self, text: str) -> list[tuple[str, Place]]:
         if self._pattern is None:
             return []
-        return [(m.group(1), self._by_name[m.group(1)]) for m in self._pattern.finditer(fold(text))]
+        return [(m.group(1), self._by_name[m.group(1)]) for m in self._pattern.finditer(fold(text))
+                if m.group(1) in self._by_name]

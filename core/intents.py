@@ -10,29 +10,40 @@ from collections.abc import Mapping, Sequence
 from .text import fold
 
 PREFIX_MIN = 5  # an entry this long also matches the words it starts ("baign" -> "baigner", "baignade")
+NOT = "-"  # an entry starting with it is a phrase that holds a need's word but does not say the need
 
 
 class Intents:
     """Groups of words, one group per need, matched accent-folded in a message."""
 
     def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
-        self._groups = {name: tuple(dict.fromkeys(" ".join(fold(w).split()) for w in words if w.strip()))
+        self._groups = {name: tuple(dict.fromkeys(" ".join(fold(w).split()) for w in words
+                                                  if w.strip() and not w.lstrip().startswith(NOT)))
                         for name, words in groups.items()}
         self._patterns = {name: _pattern(words) for name, words in self._groups.items() if words}
+        # phrases holding a need's word that do not say the need ("-free afternoon": a free afternoon costs nothing)
+        self._not = {name: _pattern(phrases) for name, words in groups.items()
+                     if (phrases := [" ".join(fold(w.lstrip()[len(NOT):]).split()) for w in words
+                                     if w.lstrip().startswith(NOT)])}
 
     def __len__(self) -> int:
         return len(self._groups)
 
     def of(self, text: str) -> tuple[str, ...]:
         """The needs ``text`` names, in the lexicon's order."""
-        folded = " ".join(fold(text).split())
-        return tuple(name for name, pattern in self._patterns.items() if pattern.search(folded))
+        return tuple(self.said(text))
 
     def said(self, text: str) -> dict[str, list[str]]:
         """The words ``text`` says each need it names with, accent-folded ("fauteuil roulant" for accessible)."""
         folded = " ".join(fold(text).split())
-        found = {name: [m.group(0) for m in pattern.finditer(folded)] for name, pattern in self._patterns.items()}
+        found = {name: [m.group(0) for m in pattern.finditer(self._without(name, folded))]
+                 for name, pattern in self._patterns.items()}
         return {name: spans for name, spans in found.items() if spans}
+
+    def _without(self, name: str, folded: str) -> str:
+        """``folded`` without the phrases that do not say need ``name``."""
+        unsaid = self._not.get(name)
+        return unsaid.sub(" ", folded) if unsaid is not None else folded
 
     def vocabulary(self, text: str) -> list[str]:
         """The words of every need ``text`` names, in every language (accent-folded, each once)."""

@@ -76,7 +76,7 @@ async def communes_map(service: Service, scope: Scope) -> Page:
     facts = await store.turn_facts(scope.since, scope.partner)
     located = await store.shared_locations(scope.since) if scope.partner is None else []
     territory = service.runtime.territory
-    rows = analytics.communes(facts, Gazetteer(territory.places, territory.aliases), located)
+    rows = analytics.communes(facts, Gazetteer(territory.places, territory.aliases, whole=territory.whole), located)
     table = Table("Communes", ["commune", "INSEE code", "questions about it", "asked from near it"],
                   [[r.name, r.code, r.about, r.asked_from] for r in rows if r.about or r.asked_from])
     return Page("Map", tables=[table], svg=communes_svg(rows),

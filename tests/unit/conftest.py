@@ -52,7 +52,8 @@ async def assistant() -> AsyncIterator[Assistant]:
     yield Assistant(
         retriever=retriever, answerer=ExtractiveAnswerer(territory.voice), detector=KeywordDetector(),
         router=Router(load_partners(CONFIG / "partners.yaml"), territory.agency),
-        gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside), bbox=territory.bbox,
+        gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside, territory.whole),
+        bbox=territory.bbox,
         voice=territory.voice,
         policy=AnswerPolicy(min_confidence=0.5, max_question_chars=500),
         confidence=ConfidenceModel(midpoint=0.3, scale=0.05))

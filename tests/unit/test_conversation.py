@@ -63,7 +63,7 @@ async def conversation(assistant: Assistant, tmp_path: Path) -> AsyncIterator[tu
     spy = SpyAssistant(assistant)
     clock = Clock()
     territory = load_territory(CONFIG / "territory.yaml")
-    followups = FollowUps(Gazetteer(territory.places, territory.aliases, territory.outside))
+    followups = FollowUps(Gazetteer(territory.places, territory.aliases, territory.outside, territory.whole))
     conv = Conversation(spy, store, territory.voice, store.forget,  # type: ignore[arg-type]
                         MemoryPolicy(turns=4, location_ttl_seconds=600, follow_up_seconds=900), clock,
                         followups=followups)

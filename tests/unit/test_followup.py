@@ -18,7 +18,7 @@ from genius_loci.core.understanding import understand
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 TERRITORY = load_territory(CONFIG / "territory.yaml")
-GAZETTEER = Gazetteer(TERRITORY.places, TERRITORY.aliases, TERRITORY.outside)
+GAZETTEER = Gazetteer(TERRITORY.places, TERRITORY.aliases, TERRITORY.outside, TERRITORY.whole)
 INTENTS = Intents(load_intents(CONFIG / "intents.yaml"))
 FOLLOW = FollowUps(GAZETTEER, INTENTS)
 
@@ -88,6 +88,11 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # ... but only what the previous question named of its own, about a subject it had
     ("Comment aller aux îles du Frioul ?", "Quelle est la spécialité culinaire locale ?", "standalone", None),
     ("Which islands can I visit?", "Is there shade on the island?", "standalone", None),
+    # the same question at another season or in another month (joined, July outweighed winter)
+    ("Qu'est-ce qui se passe à Marseille en juillet ?", "Et en hiver ?", "other time",
+     "Qu'est-ce qui se passe à Marseille en hiver ?"),
+    ("What's on in Aix in July?", "And in August?", "other time", "What's on in Aix in August?"),
+    ("Où se baigner à Cassis en été ?", "Et en hiver ?", "other time", "Où se baigner à Cassis en hiver ?"),
     # ... and with no place to keep, the new need alone (joined, "industries" outweighed "hydrogen")
     ("Which industries are strong here?", "And hydrogen?", "standalone", None),
     ("Welche Branchen sind hier stark?", "Und Wasserstoff?", "standalone", None),
@@ -152,9 +157,21 @@ def test_a_first_message_is_new() -> None:
     ("Où jeter un vieux canapé ?", "waste"), ("Come funziona la raccolta dei rifiuti?", "waste"),
     ("Gibt es eine Luft- und Raumfahrtindustrie?", "aerospace"), ("Quels projets dans l'énergie ?", "energy"),
     ("Is there a shopping centre near Aix?", "shopping"),
+    ("Où faire du kitesurf ?", "watersports"), ("Wo kann man segeln?", "watersports"),
+    ("What shouldn't we miss in Marseille?", "sights"), ("Cosa da non perdere ad Aix?", "sights"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
+
+
+def test_a_phrase_holding_a_need_s_word_need_not_say_the_need() -> None:
+    """"free" says a price ("Is the Mucem free?"), "a free afternoon" does not (intents.yaml's "-" entries)."""
+    assert "price" in INTENTS.of("Is the Mucem free?")
+    assert "price" not in INTENTS.of("We have a free afternoon in Marseille, what shouldn't we miss?")
+    assert "price" in INTENTS.of("We have a free afternoon: is the Mucem free?")
+    assert not any(w.startswith("-") or w == "afternoon" for w in INTENTS.vocabulary("Is it free?"))
+    lexicon = Intents({"price": ["free", "-free time"]})
+    assert lexicon.said("free time, free entry") == {"price": ["free"]} and lexicon.of("free time") == ()
 
 
 def test_neighbours_reach_other_languages_but_not_the_words_already_said() -> None:

@@ -52,6 +52,16 @@ def test_gazetteer_finds_places_with_or_without_accents(gazetteer: Gazetteer, te
     assert (place.name if place else None) == name
 
 
+def test_a_name_of_the_whole_territory_names_none_of_its_places() -> None:
+    """"Aix-Marseille" is the metropolis or its university: not Aix-en-Provence, nor Marseille."""
+    places = load_gazetteer(CONFIG / "communes.csv")
+    whole = Gazetteer(places, {"Aix": "Aix-en-Provence"}, whole=("Aix-Marseille-Provence", "Aix-Marseille"))
+    assert whole.named("Une bourse pour étudier à Aix-Marseille ?") == []
+    assert whole.find("la métropole Aix-Marseille-Provence") is None
+    assert [p.name for _, p in whole.named("Aix-Marseille Université, campus d'Aix")] == ["Aix-en-Provence"]
+    assert Gazetteer(places, {"Aix": "Aix-en-Provence"}).find("étudier à Aix-Marseille").name == "Aix-en-Provence"
+
+
 def test_distance_and_bbox() -> None:
     vieux_port, cassis = GeoPoint(43.2951, 5.3740), GeoPoint(43.2140, 5.5380)
     assert 15.0 < vieux_port.distance_km(cassis) < 16.5
