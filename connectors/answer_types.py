@@ -143,12 +143,18 @@ def asked_where_to(text: str) -> str | None:
     return last.group(1) if last is not None else None
 
 
+# "In the area", said without naming it: where the question is asked, not what it asks.
+AROUND = (r"dans le coin|par ici|dans les environs|aux alentours|in the area|around here|round here|hereabouts|"
+          r"por aqui|por la zona|en la zona|da queste parti|in zona|qui intorno|in der gegend|hier in der gegend|"
+          r"hier in der umgebung|in der umgebung")
+
+
 def frame_words(text: str) -> str:
-    """The words of a question that only say it asks for a good place ("good place for" in "Any good place for
-    bouillabaisse?"), accent-folded; "" when it has none. A page answering it need not hold them."""
+    """The words of a question that only frame what it asks: that it asks for a good place ("good place for" in
+    "Any good place for bouillabaisse?"), or the area ("dans le coin" in "Où faire du kitesurf dans le coin ?"),
+    accent-folded and joined; "" when it has none. A page answering it need not hold them."""
     folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
-    match = re.search(rf"\b(?:{GOOD_PLACE})\b", folded)
-    return match.group(0) if match is not None else ""
+    return " ".join(m.group(0) for m in re.finditer(rf"\b(?:{GOOD_PLACE}|{AROUND})\b", folded))
 
 
 def holds_fact(sentence: str, kind: str) -> bool:

@@ -111,6 +111,12 @@ class FollowUps:
         needs = self._intents.of(text)
         own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
         place = topic_place(text, self._gazetteer.named(text))
+        spoken = {w for spans in self._intents.said(text).values() for w in spans}
+        said_before = {w for spans in self._intents.said(previous.text).values() for w in spans}
+        if opens and place is not None and not own and needs and not spoken <= said_before:
+            # "Et de la voile à Marseille ?" after "Où faire du kitesurf dans le coin ?": its own need and its own
+            # place, a question of its own (the previous one about Marseille would lose the sailing)
+            return Reading(text, "standalone", own_subject)
         if opens and place is not None and not own and set(needs) <= set(self._intents.of(previous.text)):
             # "Et à Cassis ?" after "Où se baigner à Marseille ?": the same question, about Cassis (a named thing
             # that is not a place — "Et le Château d'If ?", or German's capitalised "Und im Winter?" — continues)

@@ -103,6 +103,8 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     ("We just landed at Marignane, what's the easiest way into Marseille?", "Any good place for bouillabaisse?",
      "standalone", None),
     ("Que faire à Cassis ?", "Is there a wine bar in Aix?", "standalone", None),
+    # a need of its own (sailing, not kitesurfing) and a place of its own: not the previous question elsewhere
+    ("Où faire du kitesurf dans le coin ?", "Et de la voile à Marseille ?", "standalone", None),
     ("Que faire à Cassis ?", "Qu'y a-t-il à voir à La Ciotat ?", "standalone", None),
     ("Que faire à Cassis ?", "Mucem ?", "standalone", None),
     ("Quel est le prix d'un loyer à Paris ?", "Y a-t-il des espaces de coworking ?", "standalone", None),

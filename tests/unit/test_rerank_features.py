@@ -213,8 +213,10 @@ def test_what_a_question_asks_where_to_find_buy_or_eat(question: str, language: 
     ("Un bon endroit pour manger une bouillabaisse ?", "fr", ["mang", "bouillabaiss"]),  # the verb says the need
     ("Where can I eat calissons?", "en", ["eat", "calisson"]),
     ("What is a good place?", "en", ["good", "place"]),  # not asking for a place to get something
+    ("Où faire du kitesurf dans le coin ?", "fr", ["fair", "kitesurf"]),  # "in the area" names nothing asked
+    ("Wo kann man hier in der Gegend segeln?", "de", ["segel"]),
 ])
-def test_a_page_need_not_hold_the_words_asking_for_a_good_place(question: str, language: str,
+def test_a_page_need_not_hold_the_words_asking_for_a_good_place_or_saying_the_area(question: str, language: str,
                                                                  wanted: list[str]) -> None:
     assert question_terms(Query(question, language)) == wanted
 
