@@ -14,7 +14,8 @@ from genius_loci.core.text import fold
 STEMMER_NAMES = {"fr": "french", "en": "english", "es": "spanish", "it": "italian", "de": "german",
                  "pt": "portuguese", "nl": "dutch"}
 
-# Short lists of the commonest function words (accent-folded): enough to keep OR-queries lean.
+# Short lists of the commonest function words (accent-folded): enough to keep OR-queries lean. English's
+# contractions split at the apostrophe ("don't" -> "don", "t"): their first halves are function words too.
 _STOPWORDS = {
     "fr": "a au aux avec ce ces cet cette dans de des du elle en est et etre il ils je la le les leur lui "
           "ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta "
@@ -22,7 +23,8 @@ _STOPWORDS = {
           "comment combien quand faut peut peux dis dites voudrais aimerais pouvez pourriez svp stp parlez",
     "en": "a an and are as at be by can do does for from has have how i in is it its me my of on or our "
           "that the their there this to was we were what when where which who why will with you your "
-          "about more tell please would could should know want like any some",
+          "about more tell please would could should know want like any some they them he she his her "
+          "don isn aren won wouldn couldn doesn didn shouldn wasn weren hasn haven hadn mustn needn ll ve re",
     "es": "a al como con de del el en es esta este hay la las lo los mas me mi para pero por que se su sus "
           "un una y donde cuando cual cuanto quiero quisiera puedes puede favor dime cuentame "
           "hablame sobre",

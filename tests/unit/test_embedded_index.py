@@ -42,6 +42,9 @@ def test_french_plurals_the_stemmer_leaves_whole_meet_their_singular() -> None:
     ("Erzähl mir mehr über das Mucem, bitte", "de", ["muc"]),
     ("Per favore, dimmi di più sulla Sainte-Victoire", "it", ["saint", "vict"]),
     ("¿Puedes decirme más sobre el Mucem, por favor?", "es", ["dec", "mucem"]),
+    # English's contractions split at the apostrophe: "we're" and "shouldn't" leave "re" and "shouldn"
+    ("We're moving; which parts suit families?", "en", ["move", "part", "suit", "famili"]),
+    ("What shouldn't we miss? They don't know.", "en", ["miss"]),
 ])
 def test_the_words_people_frame_a_question_with_are_not_searched(text: str, language: str, kept: list[str]) -> None:
     """"tell me more about Cézanne" ranked the Sainte-Victoire page first: Cézanne painted it "more than eighty
