@@ -35,7 +35,7 @@ QUESTION_WORDS = frozenset("""
     me my we you your it its the a an of to for in on at by with and or there here any some get go best good
     place places please tell about long take takes does need must have has
     donde cuando como cuanto cuanta por que cual quien es son esta estan hay el la los las un una de del en con y
-    o para puedo puede se mi me te lo mejor tengo tiene hacer hace necesito
+    o para puedo puede se mi me te lo mejor tengo tiene hacer hace necesito hasta desde
     dove quando come quanto perche cosa quale chi e sono c il lo la gli le un una di del della in con e o per
     posso puo si mi migliore bisogna occorre serve al allo alla alle agli ai sul sull sulla sulle sui nel nell
     nella nelle nei dal dall dalla dalle dai dell della delle degli

@@ -79,6 +79,9 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # a qualifier alone (a price, a discount, opening hours) asks about the previous question's topic
     ("Is there a monthly pass for the metro?", "Is there a discount for seniors?", "continues",
      "Is there a monthly pass for the metro — Is there a discount for seniors?"),
+    # "until" is grammar: "how far does it go?" has one word of its own, asked of the previous question
+    ("¿Hay algún tren que vaya por la costa?", "¿Hasta dónde llega?", "continues",
+     "¿Hay algún tren que vaya por la costa — ¿Hasta dónde llega?"),
     # the thing just asked about, named again (in the singular): that one, not any ("the island" is the Frioul)
     ("Come arrivo alle isole Frioul?", "C'è ombra sull'isola?", "points back", "C'è ombra sull'isola? (isole frioul)"),
     ("How do I get to the Frioul islands?", "Is there shade on the island?", "points back",
@@ -161,6 +164,9 @@ def test_a_first_message_is_new() -> None:
     ("Is there a shopping centre near Aix?", "shopping"),
     ("Où faire du kitesurf ?", "watersports"), ("Wo kann man segeln?", "watersports"),
     ("What shouldn't we miss in Marseille?", "sights"), ("Cosa da non perdere ad Aix?", "sights"),
+    ("Wo sitzt die Halbleiterindustrie?", "microelectronics"), ("Are there data centres?", "digital"),
+    ("¿Un tren por la costa?", "coast"), ("Wo gibt es eine Dachterrasse?", "view"),
+    ("Ist Marseille sicher?", "safety"), ("Où boire un verre ?", "nightlife"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
