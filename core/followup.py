@@ -169,20 +169,7 @@ class FollowUps:
             # "Y a-t-il des espaces de coworking ?" after "Comment créer ma start-up à Marseille ?": asking whether
             # something exists, without saying where, asks about the place the conversation is about
             return Reading(f"{text.rstrip()} ({before})", "same place", before)
-        echoed = self._echoed(own, previous.text) if before and not own_subject and place is None else ""
-        if echoed:
-            # "C'è ombra sull'isola?" after "Come arrivo alle isole Frioul?": the island is the one just asked about
-            return Reading(f"{text.rstrip()} ({echoed})", "points back", before)
         return Reading(text, "standalone", own_subject)
-
-    def _echoed(self, own: list[str], previous: str) -> str:
-        """What a message names again of the previous question: the previous question's own words that one of the
-        message's is, in the singular or the plural ("isole" for "isola", "îles" for "île"), with the places the
-        previous question names ("isole frioul"); "" when it names nothing of it again."""
-        said = [w for w in self._own_words(words(previous), previous) if any(_same_word(w, o) for o in own)]
-        if not said:
-            return ""
-        return " ".join(dict.fromkeys([*said, *(alias for alias, _ in self._gazetteer.named(previous))]))
 
     def _own_words(self, tokens: list[str], text: str) -> list[str]:
         """The message's words that are neither grammar, nor a need's words, nor place names."""
@@ -245,21 +232,6 @@ _TIME = re.compile(r"\b(?:hiver|ete|printemps|automne|winter|summer|spring|autum
                    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
                    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
                    r"januar|februar|marz|juni|juli|oktober|dezember)\b")
-
-# Endings that make a word's plural or its other gender in the five languages ("isola" / "isole", "île" / "îles").
-_ENDINGS = ("s", "es", "x", "e", "i", "a", "o", "n", "en", "er")
-
-
-def _same_word(a: str, b: str) -> bool:
-    """Whether two accent-folded words are one, in the singular or the plural: one is the other with an ending, or
-    both are a stem of four letters or more with an ending ("isola" / "isole")."""
-    if a == b:
-        return len(a) >= 3
-    short, long = sorted((a, b), key=len)
-    if len(short) >= 3 and long.startswith(short) and long[len(short):] in _ENDINGS:
-        return True
-    return len(a) >= 5 and len(b) >= 5 and a[:-1] == b[:-1] and a[-1] in "aeiou" and b[-1] in "aeiou"
-
 
 def _names(a: str, b: str) -> bool:
     return bool(a) and fold(a) == fold(b)

@@ -82,15 +82,6 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # "until" is grammar: "how far does it go?" has one word of its own, asked of the previous question
     ("¿Hay algún tren que vaya por la costa?", "¿Hasta dónde llega?", "continues",
      "¿Hay algún tren que vaya por la costa — ¿Hasta dónde llega?"),
-    # the thing just asked about, named again (in the singular): that one, not any ("the island" is the Frioul)
-    ("Come arrivo alle isole Frioul?", "C'è ombra sull'isola?", "points back", "C'è ombra sull'isola? (isole frioul)"),
-    ("How do I get to the Frioul islands?", "Is there shade on the island?", "points back",
-     "Is there shade on the island? (islands frioul)"),
-    ("Comment aller aux îles du Frioul ?", "Y a-t-il de l'ombre sur l'île ?", "points back",
-     "Y a-t-il de l'ombre sur l'île ? (iles frioul)"),
-    # ... but only what the previous question named of its own, about a subject it had
-    ("Comment aller aux îles du Frioul ?", "Quelle est la spécialité culinaire locale ?", "standalone", None),
-    ("Which islands can I visit?", "Is there shade on the island?", "standalone", None),
     # the same question at another season or in another month (joined, July outweighed winter)
     ("Qu'est-ce qui se passe à Marseille en juillet ?", "Et en hiver ?", "other time",
      "Qu'est-ce qui se passe à Marseille en hiver ?"),
