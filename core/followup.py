@@ -111,9 +111,7 @@ class FollowUps:
         needs = self._intents.of(text)
         own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
         place = topic_place(text, self._gazetteer.named(text))
-        spoken = {w for spans in self._intents.said(text).values() for w in spans}
-        said_before = {w for spans in self._intents.said(previous.text).values() for w in spans}
-        if opens and place is not None and not own and needs and not spoken <= said_before:
+        if opens and place is not None and not own and needs and not self._said(text) <= self._said(previous.text):
             # "Et de la voile à Marseille ?" after "Où faire du kitesurf dans le coin ?": its own need and its own
             # place, a question of its own (the previous one about Marseille would lose the sailing)
             return Reading(text, "standalone", own_subject)
@@ -170,6 +168,10 @@ class FollowUps:
             # something exists, without saying where, asks about the place the conversation is about
             return Reading(f"{text.rstrip()} ({before})", "same place", before)
         return Reading(text, "standalone", own_subject)
+
+    def _said(self, text: str) -> set[str]:
+        """The words ``text`` says its needs with (accent-folded)."""
+        return {w for spans in self._intents.said(text).values() for w in spans}
 
     def _own_words(self, tokens: list[str], text: str) -> list[str]:
         """The message's words that are neither grammar, nor a need's words, nor place names."""

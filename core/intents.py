@@ -17,14 +17,14 @@ class Intents:
     """Groups of words, one group per need, matched accent-folded in a message."""
 
     def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
-        self._groups = {name: tuple(dict.fromkeys(" ".join(fold(w).split()) for w in words
-                                                  if w.strip() and not w.lstrip().startswith(NOT)))
-                        for name, words in groups.items()}
+        self._groups: dict[str, tuple[str, ...]] = {}
+        self._not: dict[str, re.Pattern[str]] = {}  # phrases that hold a need's word without saying the need
+        for name, entries in groups.items():
+            said, unsaid = _entries(entries)
+            self._groups[name] = said
+            if unsaid:
+                self._not[name] = _pattern(unsaid)
         self._patterns = {name: _pattern(words) for name, words in self._groups.items() if words}
-        # phrases holding a need's word that do not say the need ("-free afternoon": a free afternoon costs nothing)
-        self._not = {name: _pattern(phrases) for name, words in groups.items()
-                     if (phrases := [" ".join(fold(w.lstrip()[len(NOT):]).split()) for w in words
-                                     if w.lstrip().startswith(NOT)])}
 
     def __len__(self) -> int:
         return len(self._groups)
@@ -58,6 +58,19 @@ class Intents:
         """The words of every need ``text`` names, in every language, but those it already uses."""
         said = set(fold(text).split())
         return " ".join(word for word in self.vocabulary(text) if word not in said)
+
+
+def _entries(entries: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A need's entries accent-folded, each once: those that say it, and the phrases that do not (``NOT``)."""
+    said: dict[str, None] = {}
+    unsaid: dict[str, None] = {}
+    for entry in entries:
+        entry = entry.strip()
+        if entry.startswith(NOT):
+            unsaid.setdefault(" ".join(fold(entry[len(NOT):]).split()))
+        elif entry:
+            said.setdefault(" ".join(fold(entry).split()))
+    return tuple(said), tuple(unsaid)
 
 
 def _pattern(entries: Sequence[str]) -> re.Pattern[str]:

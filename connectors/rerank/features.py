@@ -124,7 +124,8 @@ def features(query: Query, hits: Sequence[Hit], idf: Idf, cache: AnalysisCache |
 
 def question_terms(query: Query) -> list[str]:
     """The question's distinct terms a passage answering it holds: not those only saying it asks for a good place
-    ("good", "place" in "Any good place for bouillabaisse?", ``answer_types.frame_words``)."""
+    or naming the area without naming it ("good", "place" in "Any good place for bouillabaisse?", "coin" in "… dans le
+    coin ?": ``answer_types.frame_words``)."""
     framed = set(terms(frame_words(query.text), query.language))
     return [t for t in dict.fromkeys(terms(query.text, query.language)) if t not in framed]
 
