@@ -147,6 +147,7 @@ def asked_where_to(text: str) -> str | None:
 AROUND = (r"dans le coin|par ici|dans les environs|aux alentours|in the area|around here|round here|hereabouts|"
           r"por aqui|por la zona|en la zona|da queste parti|in zona|qui intorno|in der gegend|hier in der gegend|"
           r"hier in der umgebung|in der umgebung")
+FRAME = re.compile(rf"\b(?:{GOOD_PLACE}|{AROUND})\b")
 
 
 def frame_words(text: str) -> str:
@@ -154,7 +155,7 @@ def frame_words(text: str) -> str:
     "Any good place for bouillabaisse?"), or the area ("dans le coin" in "Où faire du kitesurf dans le coin ?"),
     accent-folded and joined; "" when it has none. A page answering it need not hold them."""
     folded = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
-    return " ".join(m.group(0) for m in re.finditer(rf"\b(?:{GOOD_PLACE}|{AROUND})\b", folded))
+    return " ".join(m.group(0) for m in FRAME.finditer(folded))
 
 
 def holds_fact(sentence: str, kind: str) -> bool:

@@ -148,9 +148,9 @@ class FollowUps:
                 and all(_TIME.fullmatch(w) for w in [*own, *words(own_subject)]) and when.group(0) != was.group(0):
             # "Et en hiver ?" after "Qu'est-ce qui se passe à Marseille en juillet ?": the same question, in winter
             # (joined, July outweighed winter)
-            said = next((m.group(0) for m in re.finditer(r"\w+", text) if fold(m.group(0)) == when.group(0)),
-                        when.group(0))
-            return Reading(_swap(previous.text, was.group(0), said), "other time", before)
+            said = _written(text, when.group(0))
+            return Reading(_swap(previous.text, was.group(0), said.group(0) if said else when.group(0)), "other time",
+                           before)
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place
@@ -235,6 +235,12 @@ _TIME = re.compile(r"\b(?:hiver|ete|printemps|automne|winter|summer|spring|autum
                    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
                    r"januar|februar|marz|juni|juli|oktober|dezember)\b")
 
+
+def _written(text: str, folded: str) -> re.Match[str] | None:
+    """The first word of ``text`` that is ``folded`` once accent-folded, as written ("été" for "ete")."""
+    return next((m for m in re.finditer(r"\w+", text) if fold(m.group(0)) == folded), None)
+
+
 def _names(a: str, b: str) -> bool:
     return bool(a) and fold(a) == fold(b)
 
@@ -255,9 +261,9 @@ def _swap(question: str, old: str, new: str) -> str:
         exact = re.compile(re.escape(old), re.IGNORECASE)
         if exact.search(question):
             return exact.sub(new, question, count=1)
-        for word in re.finditer(r"\w+", question):  # written with its accents ("été" for "ete")
-            if fold(word.group(0)) == fold(old):
-                return f"{question[:word.start()]}{new}{question[word.end():]}"
+        word = _written(question, fold(old))  # a word written with its accents ("été" for "ete")
+        if word is not None:
+            return f"{question[:word.start()]}{new}{question[word.end():]}"
         pattern = re.compile(re.escape(fold(old)))
         folded = fold(question)
         if pattern.search(folded):

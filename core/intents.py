@@ -31,7 +31,8 @@ class Intents:
 
     def of(self, text: str) -> tuple[str, ...]:
         """The needs ``text`` names, in the lexicon's order."""
-        return tuple(self.said(text))
+        folded = " ".join(fold(text).split())
+        return tuple(name for name, pattern in self._patterns.items() if pattern.search(self._without(name, folded)))
 
     def said(self, text: str) -> dict[str, list[str]]:
         """The words ``text`` says each need it names with, accent-folded ("fauteuil roulant" for accessible)."""

@@ -63,6 +63,8 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     ("Kann ich in Marseille einen Master machen?", "Wie bewerbe ich mich?", "continues",
      "Kann ich in Marseille einen Master machen — Wie bewerbe ich mich?"),
     ("Que faire à Cassis ?", "Il faut réserver ?", "continues", "Que faire à Cassis — Il faut réserver ?"),
+    ("Dov'è l'atelier di Cézanne?", "Bisogna prenotare?", "continues",
+     "Dov'è l'atelier di Cézanne — Bisogna prenotare?"),
     ("Kann man im Sommer in den Calanques wandern?", "Muss man vorher reservieren?", "continues",
      "Kann man im Sommer in den Calanques wandern — Muss man vorher reservieren?"),
     ("We just landed at Marignane, how do we get into Marseille?", "How long does the ride take?", "continues",
