@@ -175,6 +175,14 @@ def test_a_phrase_holding_a_need_s_word_need_not_say_the_need() -> None:
     assert lexicon.said("free time, free entry") == {"price": ["free"]} and lexicon.of("free time") == ()
 
 
+def test_the_metropolis_is_not_the_metro() -> None:
+    """"metro" also matches the words it starts, but "la métropole" (the territory itself) asks for no transport."""
+    assert "get_around" in INTENTS.of("Le métro passe-t-il la nuit ?")
+    assert "get_around" not in INTENTS.of("Où installer un entrepôt dans la métropole ?")
+    assert "get_around" not in INTENTS.of("How many communes are in the metropolis?")
+    assert "get_around" in INTENTS.of("Which metro lines cross the Metropolis?")
+
+
 def test_neighbours_reach_other_languages_but_not_the_words_already_said() -> None:
     words = INTENTS.neighbours("Où se baigner à Marseille ?").split()
     assert {"plage", "beach", "strand", "playa"} <= set(words)
