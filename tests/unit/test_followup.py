@@ -160,6 +160,8 @@ def test_a_first_message_is_new() -> None:
     ("Wo sitzt die Halbleiterindustrie?", "microelectronics"), ("Are there data centres?", "digital"),
     ("¿Un tren por la costa?", "coast"), ("Wo gibt es eine Dachterrasse?", "view"),
     ("Ist Marseille sicher?", "safety"), ("Où boire un verre ?", "nightlife"),
+    ("Where can we go out in the evening?", "nightlife"), ("Cours Julien and La Plaine are lively", "nightlife"),
+    ("le cours Julien et la Plaine sont animés", "nightlife"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
