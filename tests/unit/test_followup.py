@@ -162,6 +162,7 @@ def test_a_first_message_is_new() -> None:
     ("Ist Marseille sicher?", "safety"), ("Où boire un verre ?", "nightlife"),
     ("Where can we go out in the evening?", "nightlife"), ("Cours Julien and La Plaine are lively", "nightlife"),
     ("le cours Julien et la Plaine sont animés", "nightlife"),
+    ("Wie melde ich meine Tochter in der Grundschule an?", "school"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
