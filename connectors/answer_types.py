@@ -67,10 +67,10 @@ WHERE_TO = re.compile(
     r"\b(?:where (?:can|could|do|should|would) (?:i|we|you|one) " + _GET + r"|where to " + _GET + r"|"
     r"(?:" + GOOD_PLACE + r")(?: " + _VERB + r")?|"
     r"ou (?:(?:peut on|puis je|pourrait on|pouvons nous|trouve t on) )?"
-    r"(?:acheter|trouver|manger|gouter|deguster|boire)|"
-    r"donde (?:(?:puedo|se puede|podemos) )?(?:comprar|encontrar|comer|probar|beber)|"
-    r"dove (?:(?:posso|si puo|possiamo) )?(?:comprare|trovare|mangiare|assaggiare|bere)|"
-    r"wo (?:finde|finden) (?:ich|man|wir))\b")
+    r"(?:acheter|trouver|manger|gouter|deguster|boire)|ou (?:j achete|je trouve)|"
+    r"donde (?:(?:puedo|se puede|podemos) )?(?:comprar|encontrar|comer|probar|beber)|donde (?:compro|encuentro)|"
+    r"dove (?:(?:posso|si puo|possiamo) )?(?:comprare|trovare|mangiare|assaggiare|bere)|dove (?:compro|trovo)|"
+    r"wo (?:finde|finden|kaufe) (?:ich|man|wir))\b")
 # German puts the verb last: "Wo kann man Calissons kaufen?"
 WHERE_TO_LAST = re.compile(r"\bwo (?:kann|konnen) (?:man|ich|wir) (.+?) (?:kaufen|finden|essen|probieren|kosten|"
                            r"trinken)\b")

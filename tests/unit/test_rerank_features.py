@@ -194,6 +194,8 @@ def test_what_a_german_question_asks_whether_it_exists(question: str, thing: lis
     ("¿Dónde puedo comprar calissons?", "es", ["calissons"]),
     ("Dove posso assaggiare la bouillabaisse?", "it", ["bouillabaisse"]),
     ("Wo kann man Calissons kaufen?", "de", ["calissons"]),  # the German verb comes last
+    ("¿Dónde compro calissons?", "es", ["calissons"]), ("Dove trovo i calissons?", "it", ["calissons"]),
+    ("Où j'achète des santons ?", "fr", ["santons"]), ("Wo kaufe ich Calissons?", "de", ["calissons"]),
     ("Un bon endroit pour manger une bouillabaisse ?", "fr", ["bouillabaisse"]),
     ("¿Un buen sitio para comer paella?", "es", ["paella"]),
     ("Un buon posto per la pizza?", "it", ["pizza"]),
