@@ -111,10 +111,12 @@ class ExtractiveAnswerer:
                           for n, pos, sentence in candidates])
         ranked = sorted((_Candidate(n, pos, s, float(sc)) for (n, pos, s), sc in
                          zip(candidates, scores + prior, strict=True)), key=lambda c: -c.score)
-        best = ranked[0].score
-        # quote one language only: the best sentence's (no FR and EN versions of the same fact)
-        language = hits[ranked[0].hit_number - 1].passage.language
+        # quote one language only (no FR and EN versions of the same fact): the first passage's, so that a sentence
+        # of a lower passage in another language does not shut out the best page ("Quali sono i settori…?" over the
+        # English sectors page and the French business parks' page)
+        language = hits[chosen[0] - 1].passage.language
         same = [c for c in ranked if hits[c.hit_number - 1].passage.language == language]
+        best = same[0].score
         if listing:  # each passage's best sentence, then the next best, whatever their score
             firsts = list({c.hit_number: c for c in reversed(same)}.values())
             picked = (sorted(firsts, key=lambda c: -c.score) + [c for c in same if c not in firsts])[

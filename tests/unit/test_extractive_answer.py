@@ -115,3 +115,17 @@ async def test_a_question_in_a_third_language_finds_its_words_in_the_sentence_th
         Query("¿Hay industria de microelectrónica en la región?", "es"), hits)).text
     _, _, cited = resolve_citations(answer, hits)
     assert [c.passage.id for c in cited] == ["sectors-en#0"]
+
+
+async def test_the_quote_is_in_the_first_passage_s_language_when_neither_is_the_person_s() -> None:
+    """Asked in Italian over an English and a French page: a French sentence sharing more of the question's words
+    ("principali", "zona" read as French) does not shut out the best page because it is in English."""
+    sectors = Hit(Passage("sectors-en#0", "sectors-en", "Key sectors", "The economy rests on aerospace, "
+                          "microelectronics, logistics and energy.", "https://example.org/sectors", "en"), 2.0)
+    parks = Hit(Passage("parks-fr#0", "parks-fr", "Parcs d'activités", "Les principales zones d'activités sont à "
+                        "Rousset et à Gémenos.", "https://example.org/parks", "fr"), 1.8)
+    hits = [sectors, parks]
+    answer = (await ExtractiveAnswerer(VOICE, max_sentences=1).compose(
+        Query("Quali sono i settori principali della zona?", "it"), hits)).text
+    _, _, cited = resolve_citations(answer, hits)
+    assert [c.passage.id for c in cited] == ["sectors-en#0"]
