@@ -55,6 +55,14 @@ def _function_word_vote(text: str, tokens: list[str], supported: Collection[str]
     return counts[0][1] if counts[0][0] - runner_up >= FUNCTION_WORD_MARGIN else None
 
 
+def _only_language(tokens: list[str], supported: Collection[str]) -> str | None:
+    """The one supported language some of ``tokens`` are function words of, when no other language's are (one-letter
+    words left out: English "I" is the Italian article in "E i musei?")."""
+    found = {lang for lang in FUNCTION_WORDS if lang in supported
+             and any(len(t) > 1 and t in FUNCTION_WORDS[lang] for t in tokens)}
+    return found.pop() if len(found) == 1 else None
+
+
 def _without_names(text: str) -> str:
     """The text without capitalised words after the first: names ("Sainte-Victoire", "Cézanne")
     say nothing of the language the question is asked in, and pull detectors towards French."""
@@ -103,7 +111,10 @@ def choose_language(text: str, detector: LanguageDetector, supported: Collection
     if guess.language in supported:
         if guess.confidence >= MIN_CONFIDENCE or hint not in supported:
             return LanguageChoice(guess.language, True, guess.language, guess.confidence)
-        return LanguageChoice(fallback, True, guess.language, guess.confidence)
+        alone = _only_language(tokens, supported)
+        # an unsure detector ("Comment candidater en master ?" read as English, 0.25, after English questions): the
+        # grammar words of one language, and of no other, tell the message's language better than the conversation's
+        return LanguageChoice(alone or fallback, True, guess.language, guess.confidence)
     letters = sum(ch.isalpha() for ch in text)
     if guess.confidence >= MIN_CONFIDENCE_UNSUPPORTED and letters >= MIN_LETTERS_FOR_UNSUPPORTED:
         return LanguageChoice(fallback, False, guess.language, guess.confidence)

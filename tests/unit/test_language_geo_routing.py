@@ -148,6 +148,17 @@ def test_a_french_question_with_an_english_looking_word_stays_french() -> None:
                            "en").language == "fr"
 
 
+@pytest.mark.parametrize(("text", "hint", "expected"), [
+    ("Comment candidater en master ?", "en", "fr"),  # one French grammar word and no other language's
+    ("E i musei?", "it", "it"),                      # a one-letter word is no evidence: English "I", Italian "i"
+    ("How long is it?", "fr", "en"),
+])
+def test_an_unsure_detector_yields_to_one_language_s_grammar_words(text: str, hint: str, expected: str) -> None:
+    """The real detector read "Comment candidater en master ?" as English (0.25) after English questions, and the
+    reply was in English; "comment" is a French grammar word, and the message has no other language's."""
+    assert choose_language(text, _UnsureDetector(), SUPPORTED, "de", hint).language == expected
+
+
 @pytest.mark.parametrize(("text", "names", "hint", "expected"), [
     ("Cassis ?", ["cassis"], None, "fr"),            # only a place: the default, not the detector's weak guess
     ("La Ciotat", ["la ciotat"], "de", "de"),        # ... or the conversation's language
