@@ -186,6 +186,15 @@ def test_the_metropolis_is_not_the_metro() -> None:
     assert "get_around" in INTENTS.of("Which metro lines cross the Metropolis?")
 
 
+def test_accessible_is_not_access_and_a_family_doctor_is_not_about_children() -> None:
+    """"acces" (journey) also starts "accessible", and "famille" (children) is in "médecin de famille"."""
+    assert INTENTS.of("Are the beaches accessible too?") == ("swim", "accessible")
+    assert "journey" in INTENTS.of("Accès au Mucem ?")
+    assert INTENTS.of("Mi sono appena trasferita ad Aix, come trovo un medico di famiglia?") == ("health",)
+    assert INTENTS.of("And how do I find a family doctor?") == ("health",)
+    assert "children" in INTENTS.of("Que faire en famille ?")
+
+
 def test_neighbours_reach_other_languages_but_not_the_words_already_said() -> None:
     words = INTENTS.neighbours("Où se baigner à Marseille ?").split()
     assert {"plage", "beach", "strand", "playa"} <= set(words)
