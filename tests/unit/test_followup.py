@@ -186,13 +186,17 @@ def test_the_metropolis_is_not_the_metro() -> None:
     assert "get_around" in INTENTS.of("Which metro lines cross the Metropolis?")
 
 
-def test_accessible_is_not_access_and_a_family_doctor_is_not_about_children() -> None:
+def test_words_starting_or_holding_a_need_s_word_need_not_say_the_need() -> None:
     """"acces" (journey) also starts "accessible", and "famille" (children) is in "médecin de famille"."""
     assert INTENTS.of("Are the beaches accessible too?") == ("swim", "accessible")
     assert "journey" in INTENTS.of("Accès au Mucem ?")
     assert INTENTS.of("Mi sono appena trasferita ad Aix, come trovo un medico di famiglia?") == ("health",)
     assert INTENTS.of("And how do I find a family doctor?") == ("health",)
     assert "children" in INTENTS.of("Que faire en famille ?")
+    # "station" and "train" start "stationnement" (parking) and "training"
+    assert INTENTS.of("Le stationnement est payant au Vieux-Port") == ("park", "price")
+    assert "train" not in INTENTS.of("Is there training for engineers?")
+    assert "train" in INTENTS.of("Which train station?")
 
 
 def test_neighbours_reach_other_languages_but_not_the_words_already_said() -> None:
