@@ -197,6 +197,11 @@ def test_words_starting_or_holding_a_need_s_word_need_not_say_the_need() -> None
     assert INTENTS.of("Le stationnement est payant au Vieux-Port") == ("park", "price")
     assert "train" not in INTENTS.of("Is there training for engineers?")
     assert "train" in INTENTS.of("Which train station?")
+    # "How does it work?" asks how the previous thing works, not for a job
+    assert INTENTS.of("How does it work?") == () and "jobs" in INTENTS.of("Can someone help her find work?")
+    asked = FOLLOW.read("Is there a monthly pass for the metro in Marseille?", None)
+    assert FOLLOW.read("How does it work?", asked).text == ("Is there a monthly pass for the metro in Marseille — "
+                                                            "How does it work?")
 
 
 def test_neighbours_reach_other_languages_but_not_the_words_already_said() -> None:
