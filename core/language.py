@@ -47,20 +47,23 @@ def _function_word_vote(text: str, tokens: list[str], supported: Collection[str]
         return "es"
     if _FRENCH_INVERSION.search(text) and "fr" in supported:  # "Y a-t-il…", "Est-ce que…", "Peut-on…"
         return "fr"
-    counts = sorted(((sum(t in FUNCTION_WORDS[lang] for t in tokens), lang)
-                     for lang in FUNCTION_WORDS if lang in supported), reverse=True)
+    counts = sorted(((n, lang) for lang, n in _function_words(tokens, supported).items()), reverse=True)
     if not counts:
         return None
     runner_up = counts[1][0] if len(counts) > 1 else 0
     return counts[0][1] if counts[0][0] - runner_up >= FUNCTION_WORD_MARGIN else None
 
 
+def _function_words(tokens: list[str], supported: Collection[str]) -> dict[str, int]:
+    """How many of ``tokens`` are function words of each supported language."""
+    return {lang: sum(t in FUNCTION_WORDS[lang] for t in tokens) for lang in FUNCTION_WORDS if lang in supported}
+
+
 def _only_language(tokens: list[str], supported: Collection[str]) -> str | None:
     """The one supported language some of ``tokens`` are function words of, when no other language's are (one-letter
     words left out: English "I" is the Italian article in "E i musei?")."""
-    found = {lang for lang in FUNCTION_WORDS if lang in supported
-             and any(len(t) > 1 and t in FUNCTION_WORDS[lang] for t in tokens)}
-    return found.pop() if len(found) == 1 else None
+    found = [lang for lang, n in _function_words([t for t in tokens if len(t) > 1], supported).items() if n]
+    return found[0] if len(found) == 1 else None
 
 
 def _without_names(text: str) -> str:

@@ -151,7 +151,7 @@ def test_a_french_question_with_an_english_looking_word_stays_french() -> None:
 @pytest.mark.parametrize(("text", "hint", "expected"), [
     ("Comment candidater en master ?", "en", "fr"),  # one French grammar word and no other language's
     ("E i musei?", "it", "it"),                      # a one-letter word is no evidence: English "I", Italian "i"
-    ("How long is it?", "fr", "en"),
+    ("Le Mucem, what time?", "de", "de"),            # grammar words of two languages: the conversation's
 ])
 def test_an_unsure_detector_yields_to_one_language_s_grammar_words(text: str, hint: str, expected: str) -> None:
     """The real detector read "Comment candidater en master ?" as English (0.25) after English questions, and the
