@@ -24,6 +24,9 @@ EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|ther
                          r"gibt es)\b")
 POINTING_BACK_PHRASES = ("la bas", "c est", "ce lieu", "cet endroit", "that place", "this place", "ese lugar",
                          "quel posto", "questo posto", "ist es", "ist das")
+# ... and an object pronoun right after "who" ("Qui l'a peinte ?", "¿Quién la pintó?", "Chi l'ha dipinta?"), where
+# "la", "le", "les" cannot be articles ("Où les enfants peuvent-ils jouer ?" is not pointing back)
+POINTING_BACK_CLITIC = re.compile(r"\b(?:qui|quien|chi) (?:l|la|le|les|lo|los|las|li) \w")
 # Grammar and question words of the five languages: what is left of a message without them (and without the
 # needs and places it names) is a subject of its own ("calissons" in "Where can I eat calissons?").
 QUESTION_WORDS = frozenset("""
@@ -106,8 +109,9 @@ class FollowUps:
         pointing = EXISTENTIAL.sub(" ", folded).split()
         # "y" opens "y en a à Cassis ?" but not "Y a-t-il des espaces de coworking ?" (there is…)
         opens = not EXISTENTIAL.match(folded) and any(folded == o or folded.startswith(o + " ") for o in OPENINGS)
-        points_back = bool(set(pointing) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
-                                                               POINTING_BACK_PHRASES)
+        points_back = (bool(set(pointing) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
+                                                                POINTING_BACK_PHRASES)
+                       or bool(POINTING_BACK_CLITIC.search(folded)))
         needs = self._intents.of(text)
         own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
         place = topic_place(text, self._gazetteer.named(text))

@@ -99,8 +99,10 @@ JOURNEY_WORDS = frozenset("""depuis venir aller rejoindre trajet from get reach 
 NEAR_WORDS = frozenset("""pres proche proches autour alentours near nearby nearest closest close around cerca
     cercano cercana vicino vicini vicina naehe nahe nachste nachsten umgebung""".split())
 # Phrases that mean "where I am" (accent-folded): without a shared location the question cannot be answered.
-HERE_PHRASES = ("pres d ici", "pres de moi", "autour de moi", "a cote de moi", "near me", "near here", "close to me",
-                "around me", "around here", "cerca de mi", "cerca de aqui", "vicino a me", "qui vicino", "qua vicino",
+# ("nearby" and "close by" are said alone; "à proximité", "nelle vicinanze" mostly name what they are near)
+HERE_PHRASES = ("pres d ici", "pres de moi", "autour de moi", "a cote de moi", "near me", "near here", "nearby",
+                "close by", "close to me", "around me", "around here", "cerca de mi", "cerca de aqui", "vicino a me",
+                "qui vicino", "qua vicino",
                 "in meiner nahe", "hier in der nahe", "in der nahe")
 NEAR_PHRASES = (*HERE_PHRASES, "plus proche", "mas cercano", "piu vicino")
 DEFAULT_NEAR_KM = 5.0

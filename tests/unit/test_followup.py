@@ -84,6 +84,13 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # "until" is grammar: "how far does it go?" has one word of its own, asked of the previous question
     ("¿Hay algún tren que vaya por la costa?", "¿Hasta dónde llega?", "continues",
      "¿Hay algún tren que vaya por la costa — ¿Hasta dónde llega?"),
+    # an object pronoun after "who" points back: "la" is no article there (the painter of the mountain asked of)
+    ("¿Se puede subir a la montaña Sainte-Victoire?", "¿Quién la pintó tantas veces?", "continues",
+     "¿Se puede subir a la montaña Sainte-Victoire — ¿Quién la pintó tantas veces?"),
+    ("Que voir à la Vieille Charité ?", "Qui l'a construite ?", "continues",
+     "Que voir à la Vieille Charité — Qui l'a construite ?"),
+    ("Cosa vedere al Palais Longchamp?", "Chi l'ha costruito?", "continues",
+     "Cosa vedere al Palais Longchamp — Chi l'ha costruito?"),
     # the same question at another season or in another month (joined, July outweighed winter)
     ("Qu'est-ce qui se passe à Marseille en juillet ?", "Et en hiver ?", "other time",
      "Qu'est-ce qui se passe à Marseille en hiver ?"),
@@ -243,7 +250,8 @@ def test_postings_weigh_terms() -> None:
 
 @pytest.mark.parametrize("text", ["Une plage près d'ici ?", "Any restaurant near here?",
                                   "Is there a restaurant near here?",
-                                  "¿Hay un mercado cerca de aquí?", "Gibt es hier in der Nähe einen Parkplatz?"])
+                                  "¿Hay un mercado cerca de aquí?", "Gibt es hier in der Nähe einen Parkplatz?",
+                                  "Is there an island to visit nearby?", "Any pharmacy close by?"])
 def test_near_here_is_the_place_the_conversation_is_about_unless_the_person_shared_where_they_are(
         text: str) -> None:
     """Without this, "Une plage près d'ici ?" after "Je passe la journée à Cassis." asked the person to share a
