@@ -90,8 +90,10 @@ class FollowUps:
         entities = [e for e in _entities(text) if len(words(e)) > 1 or not self._intents.of(e)]
         return entities[0] if entities else ""
 
-    def read(self, text: str, previous: Reading | None, *, located: bool = False) -> Reading:
-        """``located``: where the person is, is known (a shared location), so "near here" needs no place."""
+    def read(self, text: str, previous: Reading | None, *, located: bool = False, answered: str = "") -> Reading:
+        """``located``: where the person is, is known (a shared location), so "near here" needs no place.
+        ``answered``: the text of the answer to the previous question, where a thing the message names with a
+        definite article may have been mentioned ("la cruz" after an answer that quoted "la croix")."""
         tokens = words(text)
         own_subject = self.subject(text)
         if previous is None:
@@ -171,6 +173,9 @@ class FollowUps:
             # "Y a-t-il des espaces de coworking ?" after "Comment créer ma start-up à Marseille ?": asking whether
             # something exists, without saying where, asks about the place the conversation is about
             return Reading(f"{text.rstrip()} ({before})", "same place", before)
+        if answered and not own_subject and place is None and _refers_to(tokens, own, answered):
+            # "Bisogna prenotare la visita?" after an answer about Cézanne's studio that spoke of its visits
+            return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         return Reading(text, "standalone", own_subject)
 
     def _said(self, text: str) -> set[str]:
@@ -238,6 +243,22 @@ _TIME = re.compile(r"\b(?:hiver|ete|printemps|automne|winter|summer|spring|autum
                    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
                    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
                    r"januar|februar|marz|juni|juli|oktober|dezember)\b")
+
+
+# Definite articles and possessives of the five languages (accent-folded): the noun after one names a thing already
+# spoken of ("la visita", "les billets", "ses souvenirs", "the crossing"), unlike "une île", "an island".
+DEFINITE = frozenset("""le la les l el los las il lo gli i der die das den dem des the ses sa son leurs su sus suo sua
+    suoi sue his her its their sein seine seinen ihr ihre ihren""".split())
+REFERENT_LETTERS = 5  # a noun and the answer's word are the same when they start with as many letters
+
+
+def _refers_to(tokens: list[str], own: list[str], answered: str) -> bool:
+    """Whether a word of the message's ``own`` (no need's word: "la universidad" asks about universities) that it
+    introduces with a definite article or a possessive starts a word of the answer (by its first
+    ``REFERENT_LETTERS`` letters: "visita" and "visite", "billets" and "billetterie")."""
+    said = {w[:REFERENT_LETTERS] for w in words(answered) if len(w) >= REFERENT_LETTERS}
+    return any(a in DEFINITE and len(b) >= REFERENT_LETTERS and b in own
+               and b[:REFERENT_LETTERS] in said for a, b in itertools.pairwise(tokens))
 
 
 def _written(text: str, folded: str) -> re.Match[str] | None:

@@ -177,3 +177,22 @@ async def test_near_here_after_naming_a_place_is_answered_there_not_asked_for_a_
     await conv.handle(_msg("Je passe la journée à Cassis."), "web:4")
     await conv.handle(_msg("Une plage près d'ici ?"), "web:5")
     assert spy.completed[-1] is None and spy.seen[-1].location == here
+
+
+async def test_the_previous_answer_is_what_a_definite_thing_may_point_back_to(conversation) -> None:  # type: ignore[no-untyped-def]
+    """``read`` gives each message the text of the answer before it: "les lieux" were the answer's."""
+    from genius_loci.core.types import Answer, Turn
+
+    conv, _, store, clock = conversation
+    said = "Marcel Pagnol est né à Aubagne ; les lieux de ses souvenirs d'enfance se visitent. [1]"
+    await store.record_turn(Turn("t1", "web:u1", "web", "Où est né Marcel Pagnol ?",
+                                 Answer(said, "fr", 0.9, "answered"), 10.0, clock.now))
+    clock.now += 5
+    reading = await conv.read(_msg("On peut marcher sur les lieux de ses souvenirs ?"))
+    assert (reading.reason, reading.text) == ("continues", "Où est né Marcel Pagnol — On peut marcher sur les lieux "
+                                                           "de ses souvenirs ?")
+    # an abstention said nothing the message could point back to
+    await store.record_turn(Turn("t2", "web:u1", "web", "Où est né Marcel Pagnol ?",
+                                 Answer("Mes sources ne le disent pas.", "fr", 0.1, "abstained"), 10.0, clock.now))
+    clock.now += 5
+    assert (await conv.read(_msg("On peut marcher sur les lieux de ses souvenirs ?"))).reason == "standalone"

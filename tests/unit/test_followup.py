@@ -269,3 +269,26 @@ def test_near_here_is_the_place_the_conversation_is_about_unless_the_person_shar
 def test_the_qualifiers_are_needs_of_the_lexicon() -> None:
     from genius_loci.core.followup import QUALIFIERS
     assert set(QUALIFIERS) <= set(load_intents(CONFIG / "intents.yaml"))
+
+
+def test_a_thing_named_with_a_definite_article_that_the_previous_answer_spoke_of_continues_its_question() -> None:
+    """Without this, "On peut marcher sur les lieux de ses souvenirs ?" after Pagnol's birthplace stood on its own
+    and abstained: "les lieux" are those the answer quoted ("souvenir" is a need's word, shopping's)."""
+    before = FOLLOW.read("Où est né Marcel Pagnol ?", None)
+    answer = ("Marcel Pagnol est né à Aubagne en 1895 ; les lieux de ses souvenirs d'enfance se parcourent à pied. "
+              "[1]")
+    got = FOLLOW.read("On peut marcher sur les lieux de ses souvenirs ?", before, answered=answer)
+    assert (got.reason, got.text) == ("continues", "Où est né Marcel Pagnol — On peut marcher sur les lieux de ses "
+                                                   "souvenirs ?")
+    # the answer did not speak of it: the message stands on its own
+    other = "Marcel Pagnol est né à Aubagne en 1895. [1]"
+    assert FOLLOW.read("On peut marcher sur les lieux de ses souvenirs ?", before, answered=other).reason == \
+        "standalone"
+    # a need's word after the article asks about that need, whatever the answer said ("la universidad")
+    visa = FOLLOW.read("¿Necesito un visado para estudiar en Marsella?", None)
+    said = "Aix-Marseille Université accueille les étudiants étrangers ; la universidad ayuda con el visado. [1]"
+    assert FOLLOW.read("¿La universidad ofrece cursos de francés?", visa, answered=said).reason == "standalone"
+    # nor does a thing named without one ("an island")
+    cinema = FOLLOW.read("Which town here is the birthplace of cinema?", None)
+    island = "La Ciotat, where the Lumière brothers shot their first films, faces the island of Île Verte. [1]"
+    assert not FOLLOW.read("Can we swim to an island?", cinema, answered=island).carried
