@@ -48,6 +48,15 @@ TRANSLATED_LETTERS = 4  # shorter words are grammar or abbreviations, whose neig
 # Words that say where without naming a place ("in the region", "in der Region"): the place, not the thing.
 AREA_WORDS = frozenset("""region regions regione regioni area zone zona territoire territory territorio gegend
     metropole metropolis metropoli ville city ciudad citta stadt""".split())
+# Words that say how much of a thing or how good it is, not what it is ("algún tren bonito", "a nice beach", "qualche
+# bella spiaggia"): the thing is the noun.
+VAGUE_WORDS = frozenset("""quelque quelques beau belle beaux belles joli jolie jolis jolies sympa some nice beautiful
+    pretty lovely cool algun alguna algunos algunas alguno bonito bonita bonitos bonitas lindo linda qualche
+    qualcosa bello bella belli belle carino carina irgendein irgendeine irgendwelche schon schone schonen schoner
+    hubsch""".split())
+# ... and the verbs that say where it goes ("un tren que vaya por la costa", "a train that runs along the coast").
+ROUTE_WORDS = frozenset("""passe passent longe longent va vaya van vayan recorre pasa passa passano percorre goes
+    runs passes follows fahrt geht entlang""".split())
 _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
 
 
@@ -80,6 +89,7 @@ def _thing(query: Query, intents: Intents, rest: str | None) -> list[str]:
     written = {fold(w): w for w in written_words(query.text)}
     return [written.get(w, w) for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
             and w not in JOURNEY_WORDS and w not in NEAR_WORDS and w not in ORIGIN_WORDS and w not in AREA_WORDS
+            and w not in VAGUE_WORDS and w not in ROUTE_WORDS
             and not any(w.startswith(n) for n in needed)]
 
 

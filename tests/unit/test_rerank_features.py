@@ -166,6 +166,12 @@ class _Held:
     ("Are dogs allowed on the beaches in Cassis?", ["dogs"]),
     ("Can I take my bike on the train?", ["bike"]),
     ("Can I take the train to Cassis?", []),  # no thing of one's own brought along
+    # how many or how nice, and where it goes, are not the thing: "¿Hay algún tren bonito que vaya por la costa?"
+    # abstained because no page says "bonito"
+    ("¿Hay algún tren bonito que vaya por la costa?", ["tren", "costa"]),  # neither a need's word here
+    ("Is there a nice beach near Cassis?", []),
+    ("C'è qualche bella spiaggia a Cassis?", ["spiaggia"]),
+    ("Is there a pretty village with a market?", ["village", "market"]),
 ])
 def test_what_a_question_asks_whether_it_exists(question: str, thing: list[str]) -> None:
     intents = Intents({"school": ["ecole", "school"], "boat": ["bateau", "barco", "boat"],
