@@ -140,9 +140,10 @@ class FollowUps:
                 return Reading(f"{text.rstrip()} ({', '.join(kept)})", "same place", before)
             return Reading(text, "standalone", own_subject)
         if (needs and set(needs) <= QUALIFIERS and not own_subject and place is None
-                and not QUALIFIERS.issuperset(self._intents.of(previous.text))):
+                and (before or not QUALIFIERS.issuperset(self._intents.of(previous.text)))):
             # "¿Hay descuento para jubilados?" after a question about the monthly pass: a qualifier alone asks
-            # about the previous question's topic
+            # about the previous question's topic, a need or a subject ("Was kostet eine Karte?" after the piano
+            # festival of La Roque-d'Anthéron, "¿A qué hora cierra?" after the Mucem's restaurant)
             return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         if (points_back and before and not opens and not needs and not own_subject and EXISTENTIAL.search(folded)
                 and any(w not in POINTING_BACK for w in own) and self._gazetteer.find(before) is not None):

@@ -81,6 +81,11 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # a qualifier alone (a price, a discount, opening hours) asks about the previous question's topic
     ("Is there a monthly pass for the metro?", "Is there a discount for seniors?", "continues",
      "Is there a monthly pass for the metro — Is there a discount for seniors?"),
+    # ... or its subject, when it named no need: the festival's tickets, the Mucem's closing time
+    ("Wann findet das Klavierfestival in La Roque-d'Anthéron statt?", "Was kostet eine Karte?", "continues",
+     "Wann findet das Klavierfestival in La Roque-d'Anthéron statt — Was kostet eine Karte?"),
+    ("¿El Mucem tiene restaurante?", "¿A qué hora cierra?", "continues",
+     "¿El Mucem tiene restaurante — ¿A qué hora cierra?"),
     # "until" is grammar: "how far does it go?" has one word of its own, asked of the previous question
     ("¿Hay algún tren que vaya por la costa?", "¿Hasta dónde llega?", "continues",
      "¿Hay algún tren que vaya por la costa — ¿Hasta dónde llega?"),
