@@ -170,9 +170,11 @@ class FollowUps:
             # "Where can I eat?" right after questions about Cassis: eating in Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
         if (needs and EXISTENTIAL.search(folded) and not own_subject and before and not about_here(text)
-                and self._gazetteer.find(before) is not None):
+                and place is None and self._gazetteer.find_outside(before) is None):
             # "Y a-t-il des espaces de coworking ?" after "Comment créer ma start-up à Marseille ?": asking whether
-            # something exists, without saying where, asks about the place the conversation is about
+            # something exists, without saying where, asks about the place or the thing the conversation is about
+            # ("Is there a restaurant with a sea view?" after "When did the Mucem open?"), not about a place outside
+            # the territory ("Quel est le prix d'un loyer à Paris ?")
             return Reading(f"{text.rstrip()} ({before})", "same place", before)
         if answered and not own_subject and place is None and _refers_to(tokens, own, answered):
             # "Bisogna prenotare la visita?" after an answer about Cézanne's studio that spoke of its visits

@@ -55,6 +55,8 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     ("Que faire à Cassis ?", "Where can I eat?", "points back", "Where can I eat? (Cassis)"),
     ("Comment créer ma start-up à Marseille ?", "Y a-t-il des espaces de coworking ?", "same place",
      "Y a-t-il des espaces de coworking ? (Marseille)"),
+    ("When did the Mucem open?", "Is there a restaurant with a sea view?", "same place",
+     "Is there a restaurant with a sea view? (Mucem)"),
     ("How do I get from Marseille airport to the Old Port?", "How long does it take?", "continues",
      "How do I get from Marseille airport to the Old Port — How long does it take?"),
     # nothing to ask about but the previous question: "where exactly?", "must we book?", "how do I apply?"
