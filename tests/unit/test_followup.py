@@ -177,6 +177,11 @@ def test_a_first_message_is_new() -> None:
     ("Where can we go out in the evening?", "nightlife"), ("Cours Julien and La Plaine are lively", "nightlife"),
     ("le cours Julien et la Plaine sont animés", "nightlife"),
     ("Wie melde ich meine Tochter in der Grundschule an?", "school"),
+    ("Who do we call if our child gets sick at night?", "health"), ("Mon fils est malade", "health"),
+    ("Is there a chip industry near Aix?", "microelectronics"),
+    ("¿Hay escuelas de ingeniería en Marsella?", "engineering"), ("Où sont les écoles d'ingénieurs ?", "engineering"),
+    ("Ci sono facoltà di ingegneria?", "engineering"), ("¿A qué hora cierra?", "opening_hours"),
+    ("What time does it close?", "opening_hours"), ("Wann schließt das Museum?", "opening_hours"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
