@@ -113,7 +113,7 @@ class FollowUps:
         opens = not EXISTENTIAL.match(folded) and any(folded == o or folded.startswith(o + " ") for o in OPENINGS)
         points_back = (bool(set(pointing) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
                                                                 POINTING_BACK_PHRASES)
-                       or bool(POINTING_BACK_CLITIC.search(folded)))
+                       or bool(POINTING_BACK_CLITIC.search(folded)) or _possessive(pointing))
         needs = self._intents.of(text)
         own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
         place = topic_place(text, self._gazetteer.named(text))
@@ -246,6 +246,17 @@ _TIME = re.compile(r"\b(?:hiver|ete|printemps|automne|winter|summer|spring|autum
                    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
                    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
                    r"januar|februar|marz|juni|juli|oktober|dezember)\b")
+
+
+# Possessives of the third person: "la sua casa", "his house", "seine Bilder" are someone's already spoken of ("sa",
+# "ses" after "on" are one's own: "Peut-on amener ses chiens ?"; "son" is also Spanish for "are").
+POSSESSIVES = frozenset("his her their su sus suo sua suoi sue loro sein seine seinen seinem seiner".split())
+POSSESSIVES_AFTER_ON = frozenset("sa ses leur leurs".split())
+
+
+def _possessive(tokens: list[str]) -> bool:
+    """Whether a message names something as belonging to a third person ("Si può visitare la sua casa?")."""
+    return bool(set(tokens) & POSSESSIVES) or (bool(set(tokens) & POSSESSIVES_AFTER_ON) and "on" not in tokens)
 
 
 # Definite articles and possessives of the five languages (accent-folded): the noun after one names a thing already

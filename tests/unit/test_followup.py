@@ -83,6 +83,13 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # a qualifier alone (a price, a discount, opening hours) asks about the previous question's topic
     ("Is there a monthly pass for the metro?", "Is there a discount for seniors?", "continues",
      "Is there a monthly pass for the metro — Is there a discount for seniors?"),
+    # a third person's possessive points back at the previous subject: Nostradamus's house
+    ("Dove ha vissuto Nostradamus?", "Si può visitare la sua casa?", "points back",
+     "Si può visitare la sua casa? (Nostradamus)"),
+    # ... not one's own ("on … ses"), nor Spanish "son" ("are")
+    ("Que faire à Cassis ?", "Peut-on amener ses chiens à la plage ?", "standalone", None),
+    ("¿Cuándo es el festival de piano de La Roque-d'Anthéron?", "¿Los conciertos son al aire libre?", "standalone",
+     None),
     # ... or its subject, when it named no need: the festival's tickets, the Mucem's closing time
     ("Wann findet das Klavierfestival in La Roque-d'Anthéron statt?", "Was kostet eine Karte?", "continues",
      "Wann findet das Klavierfestival in La Roque-d'Anthéron statt — Was kostet eine Karte?"),
