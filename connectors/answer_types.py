@@ -91,7 +91,9 @@ LOOKS = {
                         + _DAYS + r")s?\b|\b(?:tous les jours|toute l annee|every day|daily|all year|24/7|"
                         r"todos los dias|tutti i giorni|taglich|jeden tag)\b"),
     # a figure (thousands grouped, decimals) then its currency — not "en 1995, Euroméditerranée" — or "free"
-    "amount": re.compile(_MONEY + r"|\bgratuit|\bfree\b"),
+    # "free" is a price, but not what "interest-free", "tax-free" or "step-free" say is absent
+    "amount": re.compile(_MONEY + r"|\bgratuit|(?<!interest )(?<!tax )(?<!duty )(?<!toll )(?<!rent )(?<!step )"
+                         r"(?<!barrier )(?<!car )(?<!smoke )(?<!traffic )\bfree\b"),
     # a percentage, or a sum of money ("free" is no rate: "a free shuttle bus")
     "rate": re.compile(_MONEY + r"|\d+(?:[.,]\d+)?\s?(?:%|pour ?cent|percent|per ?cent|por ciento|prozent)"),
     "count": re.compile(r"\b\d+\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|one|two|three|"

@@ -122,6 +122,10 @@ def test_passages_that_do_not_give_the_fact_cannot_answer_the_question() -> None
     assert not holds_fact("Il compte environ 67 000 places.", "hours")
     assert holds_fact("Le chômage atteint 9,5 % en 2023.", "rate") and holds_fact("Taxe : 1 200 € par an.", "rate")
     assert not holds_fact("A free shuttle bus links the station to the terminal.", "rate")  # free is a price
+    assert holds_fact("A free shuttle bus links the station to the terminal.", "price")
+    # what a compound says is absent is no price: the loans are interest-free, the stations step-free
+    assert not holds_fact("Honour loans are interest-free and need no guarantee.", "price")
+    assert not holds_fact("Most metro stations are step-free.", "price")
 
 
 async def test_the_ceiling_holds_down_whichever_calibrator_when_the_passages_lack_the_fact() -> None:
