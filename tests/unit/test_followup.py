@@ -189,6 +189,10 @@ def test_a_first_message_is_new() -> None:
     ("¿Hay escuelas de ingeniería en Marsella?", "engineering"), ("Où sont les écoles d'ingénieurs ?", "engineering"),
     ("Ci sono facoltà di ingegneria?", "engineering"), ("¿A qué hora cierra?", "opening_hours"),
     ("What time does it close?", "opening_hours"), ("Wann schließt das Museum?", "opening_hours"),
+    ("¿Dónde puedo bañarme?", "swim"), ("Where to stay in Aix?", "sleep"), ("Où loger à Cassis ?", "sleep"),
+    ("Getting around Marseille without a car", "get_around"), ("Come muoversi a Marsiglia?", "get_around"),
+    ("Où habiter près d'Aix ?", "neighbourhood"), ("Wo wohnen Familien?", "neighbourhood"),
+    ("Wo finde ich einen Hausarzt?", "health"), ("Is the mistral strong in winter?", "weather"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
