@@ -95,7 +95,8 @@ def topic_place(text: str, named: list[tuple[str, Place]]) -> Place | None:
 
 JOURNEY_WORDS = frozenset("""depuis venir aller rejoindre trajet from get reach travel come coming journey desde
     venir llegar ir viaje dalla dal venire arrivare viaggio von aus kommen fahren reise anreise train tgv vol flight
-    avion plane bus car route road distance km""".split())
+    avion plane bus car route road distance km rail railway connection connections link links liaison liaisons
+    conexion conexiones collegamento collegamenti verbindung verbindungen anbindung""".split())
 NEAR_WORDS = frozenset("""pres proche proches autour alentours near nearby nearest closest close around cerca
     cercano cercana vicino vicini vicina naehe nahe nachste nachsten umgebung""".split())
 # Phrases that mean "where I am" (accent-folded): without a shared location the question cannot be answered.

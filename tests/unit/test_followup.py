@@ -315,3 +315,15 @@ def test_a_thing_named_with_a_definite_article_that_the_previous_answer_spoke_of
     cinema = FOLLOW.read("Which town here is the birthplace of cinema?", None)
     island = "La Ciotat, where the Lumière brothers shot their first films, faces the island of Île Verte. [1]"
     assert not FOLLOW.read("Can we swim to an island?", cinema, answered=island).carried
+
+
+@pytest.mark.parametrize(("text", "outside"), [
+    ("Que visiter à Lyon ?", True),
+    ("Combien de temps en TGV depuis Paris ?", False),  # a journey here
+    ("Is there a rail connection to Lyon?", False),  # a connection from here: the port's rail links answer it
+    ("¿Hay conexión con Lyon?", False),
+])
+def test_a_place_outside_the_territory_is_not_here_unless_the_question_is_about_getting_there(
+        text: str, outside: bool) -> None:
+    query = understand(IncomingMessage("t", "u", text), "fr", GAZETTEER, TERRITORY.bbox, INTENTS)
+    assert (query.outside is not None) is outside
