@@ -166,20 +166,23 @@ class Conversation:
             profile = await self._store.load_profile(message.user_id, message.channel)
             located = self._location(message, profile) is not None
         recent = await self._store.recent_turns(message.user_id, self._policy.turns)
-        chain: list[tuple[str, str]] = []
+        chain: list[tuple[str, str, str]] = []
         at = self._clock()
         for turn in recent:  # newest first
             if at - turn.created_at > self._policy.follow_up_seconds:
                 break
             at = turn.created_at
-            if turn.answer.status in ("answered", "abstained"):
-                chain.append((turn.question, turn.answer.text if turn.answer.status == "answered" else ""))
+            answer = turn.answer
+            if answer.status == "answered":
+                chain.append((turn.question, answer.text, answer.citations[0].title if answer.citations else ""))
+            elif answer.status == "abstained":
+                chain.append((turn.question, "", ""))
         previous: Reading | None = None
-        answered = ""
-        for question, answer in reversed(chain):
-            previous = self._followups.read(question, previous, answered=answered)
-            answered = answer
-        return self._followups.read(message.text, previous, located=located, answered=answered)
+        answered = cited = ""
+        for question, text, title in reversed(chain):
+            previous = self._followups.read(question, previous, answered=answered, cited=cited)
+            answered, cited = text, title
+        return self._followups.read(message.text, previous, located=located, answered=answered, cited=cited)
 
     async def _spoken(self, message: IncomingMessage, profile: Profile,
                       language: str) -> tuple[IncomingMessage, Answer]:

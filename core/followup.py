@@ -19,6 +19,11 @@ OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en
 # Words that point back at the previous question's subject ("comment y aller", "is it free", "wie komme ich hin").
 POINTING_BACK = frozenset("""y la-bas labas ca cela celui celle ceux there it its this that them they those allí alli
     alla ahi eso esa ese esos lo ci li lì quello quella quelli dort dorthin hin dafur""".split())
+# Of those, the words and phrases that point back at a place ("y aller", "there", "dort", "in quella città").
+PLACE_POINTERS = frozenset("y la-bas labas there alli alla ahi li lì dort dorthin hin".split())
+PLACE_PHRASES = ("la bas", "ce lieu", "cet endroit", "cette ville", "that place", "this place", "that town",
+                 "this town", "ese lugar", "esa ciudad", "quel posto", "questo posto", "quella citta", "questa citta",
+                 "dieser stadt", "diese stadt")
 # ... except where they only say that something exists ("il y a", "is there", "ci sono").
 EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|there is|there are|ci sono|c e|hay|"
                          r"gibt es)\b")
@@ -90,21 +95,24 @@ class FollowUps:
         entities = [e for e in _entities(text) if len(words(e)) > 1 or not self._intents.of(e)]
         return entities[0] if entities else ""
 
-    def read(self, text: str, previous: Reading | None, *, located: bool = False, answered: str = "") -> Reading:
+    def read(self, text: str, previous: Reading | None, *, located: bool = False, answered: str = "",
+             cited: str = "") -> Reading:
         """``located``: where the person is, is known (a shared location), so "near here" needs no place.
         ``answered``: the text of the answer to the previous question, where a thing the message names with a
-        definite article may have been mentioned ("la cruz" after an answer that quoted "la croix")."""
+        definite article may have been mentioned ("la cruz" after an answer that quoted "la croix"); ``cited``: the
+        title of the page it was answered from, whose commune is where "there" is when the conversation named
+        none ("Und wer wurde dort geboren?" after the Foreign Legion's museum, answered from Aubagne's page)."""
         tokens = words(text)
         own_subject = self.subject(text)
         if previous is None:
             return Reading(text, "new", own_subject)
         before = previous.subject
-        if (not located and not own_subject and before and about_here(text)
-                and self._gazetteer.find(before) is not None):
+        there = before if before and self._gazetteer.find(before) is not None else self._place_of(cited)
+        if not located and not own_subject and there and about_here(text):
             # "Une plage près d'ici ?" after "Je passe la journée à Cassis.": here is the place the conversation
             # is about (without it, the person would be asked to share a location; only the phrases that ask
             # for one count: "close" or "around" alone say nothing of where the person is)
-            return Reading(f"{text.rstrip()} ({before})", "same place", before)
+            return Reading(f"{text.rstrip()} ({there})", "same place", before or there)
         if not tokens or len(tokens) > MAX_WORDS:
             return Reading(text, "standalone", own_subject)
         folded = " ".join(tokens)
@@ -158,6 +166,11 @@ class FollowUps:
             said = _written(text, when.group(0))
             return Reading(_swap(previous.text, was.group(0), said.group(0) if said else when.group(0)), "other time",
                            before)
+        if (points_back and there and there != before and not own_subject and place is None
+                and (set(pointing) & PLACE_POINTERS or any(f" {p} " in f" {folded} " for p in PLACE_PHRASES))):
+            # "E cos'altro si può vedere in quella città?" after the Foreign Legion's museum: the town the answer
+            # was about (joined to the museum's question, the museum outweighed the town)
+            return Reading(f"{text.rstrip()} ({there})", "points back", before)  # the conversation's, unchanged
         if opens or (points_back and (not before or (not needs and not _names(own_subject, before)))):
             # "and in winter?", "et en voiture jusqu'à Sormiou ?": the previous question, narrowed; "How long does
             # it take?" (no need of its own) points back at the whole previous question, not only its place
@@ -180,6 +193,11 @@ class FollowUps:
             # "Bisogna prenotare la visita?" after an answer about Cézanne's studio that spoke of its visits
             return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         return Reading(text, "standalone", own_subject)
+
+    def _place_of(self, title: str) -> str:
+        """The commune a page's title names ("Aubagne, Pagnol country"), or ""."""
+        place = topic_place(title, self._gazetteer.named(title)) if title else None
+        return place.name if place is not None else ""
 
     def _said(self, text: str) -> set[str]:
         """The words ``text`` says its needs with (accent-folded)."""

@@ -196,3 +196,15 @@ async def test_the_previous_answer_is_what_a_definite_thing_may_point_back_to(co
                                  Answer("Mes sources ne le disent pas.", "fr", 0.1, "abstained"), 10.0, clock.now))
     clock.now += 5
     assert (await conv.read(_msg("On peut marcher sur les lieux de ses souvenirs ?"))).reason == "standalone"
+
+
+async def test_the_page_the_previous_answer_cited_says_where_there_is(conversation) -> None:  # type: ignore[no-untyped-def]
+    from genius_loci.core.types import Answer, Citation, Turn
+
+    conv, _, store, clock = conversation
+    cited = (Citation(1, "Aubagne, Pagnol country", "https://example.org/aubagne", "aubagne-en#0"),)
+    await store.record_turn(Turn("t1", "web:u1", "web", "Where is the Foreign Legion museum?",
+                                 Answer("In Aubagne. [1]", "en", 0.9, "answered", cited), 10.0, clock.now))
+    clock.now += 5
+    reading = await conv.read(_msg("What else is there to see in that town?"))
+    assert (reading.reason, reading.text) == ("points back", "What else is there to see in that town? (Aubagne)")

@@ -327,3 +327,17 @@ def test_a_place_outside_the_territory_is_not_here_unless_the_question_is_about_
         text: str, outside: bool) -> None:
     query = understand(IncomingMessage("t", "u", text), "fr", GAZETTEER, TERRITORY.bbox, INTENTS)
     assert (query.outside is not None) is outside
+
+
+def test_there_is_the_commune_of_the_page_the_previous_answer_came_from_when_the_conversation_named_none() -> None:
+    """Without this, "E cos'altro si può vedere in quella città?" after the Foreign Legion's museum was joined to the
+    museum's question and answered from the Mucem's page."""
+    museum = FOLLOW.read("Dove si trova il museo della Legione straniera?", None)
+    got = FOLLOW.read("E cos'altro si può vedere in quella città?", museum, cited="Aubagne, Pagnol country")
+    assert (got.reason, got.text) == ("points back", "E cos'altro si può vedere in quella città? (Aubagne)")
+    assert got.subject == museum.subject  # the conversation's subject is unchanged
+    # a page naming no commune says nothing of where "there" is
+    assert FOLLOW.read("E cos'altro si può vedere in quella città?", museum, cited="Mucem").reason == "continues"
+    # a commune the conversation named stays "there"
+    cassis = FOLLOW.read("Que faire à Cassis ?", None)
+    assert FOLLOW.read("Comment y aller ?", cassis, cited="Aubagne, Pagnol country").text.endswith("(Cassis)")
