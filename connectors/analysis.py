@@ -42,8 +42,8 @@ SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
 
 # The version of ``terms``: an index stamps each document's fingerprint with it, so that documents analysed by an
 # earlier version read as changed and the next `loci ingest` writes them again (their vectors come from the cache).
-ANALYSIS_VERSION = "4"  # 2: words stemmed before their accents are folded; 3: conversational stop words; 4: French
-# plurals in -eux
+ANALYSIS_VERSION = "5"  # 2: words stemmed before their accents are folded; 3: conversational stop words; 4: French
+# plurals in -eux; 5: French verbs in -ent
 _STAMP = "~terms"
 
 
@@ -95,6 +95,20 @@ def terms(text: str, language: str) -> list[str]:
 PLURAL_ENDINGS = {"fr": (("eux", "eu"),)}
 
 
+def _verb_stems(text: str, language: str) -> list[str]:
+    """The French words in -ent of ``text`` that Snowball leaves whole, read as verbs of the third person plural
+    ("accostent", "desservent", "relient"): the stems of their infinitives in -er ("accost", as "accoste" and
+    "accoster" give). Indexed beside the words' own terms, never in their place: "parent", "client", "différent"
+    are nouns and adjectives too, whose other forms must still meet them."""
+    stemmer = _stemmer(language) if language == "fr" else None
+    if stemmer is None:
+        return []
+    words = [w for w in _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
+             if w.endswith("ent") and len(w) >= 6]
+    return [_folded(stemmer.stemWord(w[:-2] + "r")) for w, s in zip(words, stemmer.stemWords(words), strict=True)
+            if s == w]
+
+
 def _singular(stem: str, endings: tuple[tuple[str, str], ...]) -> str:
     for plural, singular in endings:
         if stem.endswith(plural) and len(stem) > len(plural):
@@ -103,8 +117,10 @@ def _singular(stem: str, endings: tuple[tuple[str, str], ...]) -> str:
 
 
 def indexed_terms(title: str, text: str, language: str) -> str:
-    """What keyword search indexes of a passage: its title's and text's terms, space-separated."""
-    return " ".join(terms(f"{title}\n{text}", language))
+    """What keyword search indexes of a passage: its title's and text's terms, and the French verbs' infinitive
+    stems (``_verb_stems``), space-separated."""
+    both = f"{title}\n{text}"
+    return " ".join([*terms(both, language), *_verb_stems(both, language)])
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genius_loci.connectors.analysis import terms
+from genius_loci.connectors.analysis import indexed_terms, terms
 from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.core.errors import IndexUnavailable
 from genius_loci.core.types import Filters, GeoPoint, Passage, SearchRequest
@@ -33,6 +33,16 @@ def test_french_plurals_the_stemmer_leaves_whole_meet_their_singular() -> None:
     assert terms("jeu jeux lieux", "fr") == ["jeu", "jeu", "lieu"]
     assert terms("heureux heureuse", "fr") == ["heureu", "heureu"]  # the adjective's forms still meet
     assert terms("feux", "en") == ["feux"]
+
+
+def test_french_verbs_of_the_third_person_plural_are_indexed_by_their_infinitive_too() -> None:
+    """"Le navire accoste où exactement ?" found nothing: "Les paquebots accostent" was indexed "accostent"."""
+    indexed = indexed_terms("Escales", "Les paquebots accostent ; des navettes relient le port.", "fr").split()
+    assert set(terms("Le navire accoste", "fr")) & set(indexed) == {"accost"}
+    assert "reli" in indexed and "relient" in indexed  # beside the word's own term, not in its place
+    # nouns and adjectives in -ent keep meeting their other forms
+    assert set(terms("les parents, différente", "fr")) <= set(indexed_terms("", "un parent différent", "fr").split())
+    assert indexed_terms("", "they present", "en") == "present"
 
 
 @pytest.mark.parametrize(("text", "language", "kept"), [
