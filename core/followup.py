@@ -99,7 +99,7 @@ class FollowUps:
              cited: str = "") -> Reading:
         """``located``: where the person is, is known (a shared location), so "near here" needs no place.
         ``answered``: the text of the answer to the previous question, where a thing the message names with a
-        definite article may have been mentioned ("la cruz" after an answer that quoted "la croix"); ``cited``: the
+        definite article may have been mentioned ("les lieux" after an answer that spoke of them); ``cited``: the
         title of the page it was answered from, whose commune is where "there" is when the conversation named
         none ("Und wer wurde dort geboren?" after the Foreign Legion's museum, answered from Aubagne's page)."""
         tokens = words(text)
@@ -190,7 +190,8 @@ class FollowUps:
             # the territory ("Quel est le prix d'un loyer à Paris ?")
             return Reading(f"{text.rstrip()} ({before})", "same place", before)
         if answered and not own_subject and place is None and _refers_to(tokens, own, answered):
-            # "Bisogna prenotare la visita?" after an answer about Cézanne's studio that spoke of its visits
+            # "On peut marcher sur les lieux de ses souvenirs ?" after an answer on Pagnol's birthplace that spoke of
+            # "les lieux de ses souvenirs d'enfance"
             return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         return Reading(text, "standalone", own_subject)
 
@@ -278,9 +279,10 @@ def _possessive(tokens: list[str]) -> bool:
 
 
 # Definite articles and possessives of the five languages (accent-folded): the noun after one names a thing already
-# spoken of ("la visita", "les billets", "ses souvenirs", "the crossing"), unlike "une île", "an island".
-DEFINITE = frozenset("""le la les l el los las il lo gli i der die das den dem des the ses sa son leurs su sus suo sua
-    suoi sue his her its their sein seine seinen ihr ihre ihren""".split())
+# spoken of ("les lieux", "the tower", "die Führung"), unlike "une île", "an island" (not "des", French's indefinite
+# plural; nor "i" and "son", which are also English "I" and Spanish "are").
+DEFINITE = frozenset("""le la les l el los las il lo gli der die das den dem the ses sa leurs su sus suo sua suoi sue
+    his her its their sein seine seinen ihr ihre ihren""".split())
 REFERENT_LETTERS = 5  # a noun and the answer's word are the same when they start with as many letters
 
 

@@ -19,7 +19,7 @@ async def test_scripted_conversations_meet_the_floors(runtime: Runtime) -> None:
     read as their own; 0.800 before), right language 1.000 (1.000), unanswerable abstained 0.822 (0.636),
     stand-alone messages carried over 0.033 (0.083:
     existential questions given the conversation's commune, and a "near here" read about it — the script labels
-    them as standing alone), follow-ups completed 0.718 (0.909). The issue's target (>= 0.90 right source on the
+    them as standing alone), follow-ups completed 0.712 (0.909). The issue's target (>= 0.90 right source on the
     held-out part) is not met: the floors guard what is reached."""
     script = load_script(SCRIPT)
     turns = [t for c in script for t in c["turns"] if "say" in t]
