@@ -193,6 +193,8 @@ def test_a_first_message_is_new() -> None:
     ("Getting around Marseille without a car", "get_around"), ("Come muoversi a Marsiglia?", "get_around"),
     ("Où habiter près d'Aix ?", "neighbourhood"), ("Wo wohnen Familien?", "neighbourhood"),
     ("Wo finde ich einen Hausarzt?", "health"), ("Is the mistral strong in winter?", "weather"),
+    ("Quand fait-il meilleur pour randonner ?", "weather"), ("When is the best time to visit?", "weather"),
+    ("¿Cuál es la mejor época para ir?", "weather"), ("¿Hay barcos lanzadera?", "journey"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)
