@@ -81,11 +81,20 @@ def terms(text: str, language: str) -> list[str]:
     """Stop-word-free, stemmed, then accent-folded tokens of ``text`` read as ``language``. Snowball reads the
     accents (French "randonnée" and "randonner" share "randon" only when the é is there), so words are stemmed
     before they are folded."""
+    return _folded_terms(_stemmed(text, language)[1], language)
+
+
+def _stemmed(text: str, language: str) -> tuple[list[str], list[str]]:
+    """The stop-word-free tokens of ``text`` read as ``language``, and their stems (accents kept)."""
     stop = STOPWORDS.get(language, frozenset())
     tokens = [t for t in _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
               if (len(t) > 1 or t.isdigit()) and _folded(t) not in stop]
     stemmer = _stemmer(language)
-    stems = [_folded(t) for t in (stemmer.stemWords(tokens) if stemmer else tokens)]
+    return tokens, (stemmer.stemWords(tokens) if stemmer else tokens)
+
+
+def _folded_terms(stemmed: list[str], language: str) -> list[str]:
+    stems = [_folded(t) for t in stemmed]
     endings = PLURAL_ENDINGS.get(language)
     return [_singular(t, endings) for t in stems] if endings else stems
 
@@ -95,18 +104,16 @@ def terms(text: str, language: str) -> list[str]:
 PLURAL_ENDINGS = {"fr": (("eux", "eu"),)}
 
 
-def _verb_stems(text: str, language: str) -> list[str]:
-    """The French words in -ent of ``text`` that Snowball leaves whole, read as verbs of the third person plural
-    ("accostent", "desservent", "relient"): the stems of their infinitives in -er ("accost", as "accoste" and
-    "accoster" give). Indexed beside the words' own terms, never in their place: "parent", "client", "différent"
-    are nouns and adjectives too, whose other forms must still meet them."""
+def _verb_stems(tokens: list[str], stemmed: list[str], language: str) -> list[str]:
+    """The French words in -ent among ``tokens`` that Snowball leaves whole (``stemmed``), read as verbs of the third
+    person plural ("accostent", "desservent", "relient"): the stems of their infinitives in -er ("accost", as
+    "accoste" and "accoster" give). Indexed beside the words' own terms, never in their place: "parent", "client",
+    "différent" are nouns and adjectives too, whose other forms must still meet them."""
     stemmer = _stemmer(language) if language == "fr" else None
     if stemmer is None:
         return []
-    words = [w for w in _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
-             if w.endswith("ent") and len(w) >= 6]
-    return [_folded(stemmer.stemWord(w[:-2] + "r")) for w, s in zip(words, stemmer.stemWords(words), strict=True)
-            if s == w]
+    return [_folded(stemmer.stemWord(t[:-2] + "r")) for t, s in zip(tokens, stemmed, strict=True)
+            if s == t and t.endswith("ent") and len(t) >= 6]
 
 
 def _singular(stem: str, endings: tuple[tuple[str, str], ...]) -> str:
@@ -119,8 +126,8 @@ def _singular(stem: str, endings: tuple[tuple[str, str], ...]) -> str:
 def indexed_terms(title: str, text: str, language: str) -> str:
     """What keyword search indexes of a passage: its title's and text's terms, and the French verbs' infinitive
     stems (``_verb_stems``), space-separated."""
-    both = f"{title}\n{text}"
-    return " ".join([*terms(both, language), *_verb_stems(both, language)])
+    tokens, stemmed = _stemmed(f"{title}\n{text}", language)
+    return " ".join([*_folded_terms(stemmed, language), *_verb_stems(tokens, stemmed, language)])
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -82,6 +82,8 @@ LIST = re.compile(r"\b(que faire|que voir|que visiter|quoi faire|lieux a visiter
                   r"was kann man|was tun|sehenswurdigkeiten|sehenswertes|itineraire|itinerary|"
                   r"itinerario|en un jour|in a day|en un dia|in un giorno|an einem tag|list of|liste des)\b")
 _MONEY = r"\d+(?:[\s.,]\d{3})*(?:[.,]\d+)?\s*(?:€|\$|\b(?:eur|euros?|dollars?|francs?)\b)|(?:€|\$|\beur\b)\s*\d"
+# "free" is a price, but not after these words, which say what is absent ("interest-free", "step-free")
+_FREE_OF = ("interest", "tax", "duty", "toll", "rent", "step", "barrier", "car", "smoke", "traffic")
 LOOKS = {
     "date": re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|"
                        r"octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
@@ -91,9 +93,7 @@ LOOKS = {
                         + _DAYS + r")s?\b|\b(?:tous les jours|toute l annee|every day|daily|all year|24/7|"
                         r"todos los dias|tutti i giorni|taglich|jeden tag)\b"),
     # a figure (thousands grouped, decimals) then its currency — not "en 1995, Euroméditerranée" — or "free"
-    # "free" is a price, but not what "interest-free", "tax-free" or "step-free" say is absent
-    "amount": re.compile(_MONEY + r"|\bgratuit|(?<!interest )(?<!tax )(?<!duty )(?<!toll )(?<!rent )(?<!step )"
-                         r"(?<!barrier )(?<!car )(?<!smoke )(?<!traffic )\bfree\b"),
+    "amount": re.compile(_MONEY + r"|\bgratuit|" + "".join(rf"(?<!{w} )" for w in _FREE_OF) + r"\bfree\b"),
     # a percentage, or a sum of money ("free" is no rate: "a free shuttle bus")
     "rate": re.compile(_MONEY + r"|\d+(?:[.,]\d+)?\s?(?:%|pour ?cent|percent|per ?cent|por ciento|prozent)"),
     "count": re.compile(r"\b\d+\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|one|two|three|"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .geo import Gazetteer
@@ -16,19 +17,19 @@ from .understanding import about_here, topic_place
 # Openings that continue the previous question ("et à Cassis ?", "what about winter?", "und im Winter?").
 OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en", "e", "e a", "e in", "und",
             "und was ist mit", "also", "aussi", "pareil", "same", "tambien", "anche", "auch", "sinon", "otherwise")
-# Words that point back at the previous question's subject ("comment y aller", "is it free", "wie komme ich hin").
-POINTING_BACK = frozenset("""y la-bas labas ca cela celui celle ceux there it its this that them they those allí alli
-    alla ahi eso esa ese esos lo ci li lì quello quella quelli dort dorthin hin dafur""".split())
-# Of those, the words and phrases that point back at a place ("y aller", "there", "dort", "in quella città").
-PLACE_POINTERS = frozenset("y la-bas labas there alli alla ahi li lì dort dorthin hin".split())
+# Words and phrases that point back at the previous question's subject ("comment y aller", "is it free", "wie komme
+# ich hin"), accent-folded as ``words`` gives them; those that point at a place ("y aller", "there", "dort", "in
+# quella città") say where "there" is when the conversation named no commune.
+PLACE_POINTERS = frozenset("y labas there alli alla ahi li dort dorthin hin".split())
+POINTING_BACK = PLACE_POINTERS | frozenset("""ca cela celui celle ceux it its this that them they those eso esa ese
+    esos lo ci quello quella quelli dafur""".split())
 PLACE_PHRASES = ("la bas", "ce lieu", "cet endroit", "cette ville", "that place", "this place", "that town",
                  "this town", "ese lugar", "esa ciudad", "quel posto", "questo posto", "quella citta", "questa citta",
                  "dieser stadt", "diese stadt")
 # ... except where they only say that something exists ("il y a", "is there", "ci sono").
 EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|there is|there are|ci sono|c e|hay|"
                          r"gibt es)\b")
-POINTING_BACK_PHRASES = ("la bas", "c est", "ce lieu", "cet endroit", "that place", "this place", "ese lugar",
-                         "quel posto", "questo posto", "ist es", "ist das")
+POINTING_BACK_PHRASES = (*PLACE_PHRASES, "c est", "ist es", "ist das")
 # ... and an object pronoun right after "who" ("Qui l'a peinte ?", "¿Quién la pintó?", "Chi l'ha dipinta?"), where
 # "la", "le", "les" cannot be articles ("Où les enfants peuvent-ils jouer ?" is not pointing back)
 POINTING_BACK_CLITIC = re.compile(r"\b(?:qui|quien|chi) (?:l|la|le|les|lo|los|las|li) \w")
@@ -119,8 +120,7 @@ class FollowUps:
         pointing = EXISTENTIAL.sub(" ", folded).split()
         # "y" opens "y en a à Cassis ?" but not "Y a-t-il des espaces de coworking ?" (there is…)
         opens = not EXISTENTIAL.match(folded) and any(folded == o or folded.startswith(o + " ") for o in OPENINGS)
-        points_back = (bool(set(pointing) & POINTING_BACK) or any(f" {p} " in f" {folded} " for p in
-                                                                POINTING_BACK_PHRASES)
+        points_back = (bool(set(pointing) & POINTING_BACK) or _says(folded, POINTING_BACK_PHRASES)
                        or bool(POINTING_BACK_CLITIC.search(folded)) or _possessive(pointing))
         needs = self._intents.of(text)
         own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
@@ -167,7 +167,7 @@ class FollowUps:
             return Reading(_swap(previous.text, was.group(0), said.group(0) if said else when.group(0)), "other time",
                            before)
         if (points_back and there and there != before and not own_subject and place is None
-                and (set(pointing) & PLACE_POINTERS or any(f" {p} " in f" {folded} " for p in PLACE_PHRASES))):
+                and (set(pointing) & PLACE_POINTERS or _says(folded, PLACE_PHRASES))):
             # "E cos'altro si può vedere in quella città?" after the Foreign Legion's museum: the town the answer
             # was about (joined to the museum's question, the museum outweighed the town)
             return Reading(f"{text.rstrip()} ({there})", "points back", before)  # the conversation's, unchanged
@@ -238,10 +238,11 @@ def _entities(text: str) -> list[str]:
     return found
 
 
-# A German article or contraction right before a capitalised word makes it a noun, not a name ("im Winter",
-# "mit dem Zug", "einen Markt"; not "des", French too); a name of several words ("das Château d'If") stays a name.
+# A German article, demonstrative or contraction right before a capitalised word makes it a noun, not a name ("im
+# Winter", "mit dem Zug", "einen Markt", "in dieser Stadt"; not "des", French too); a name of several words ("das
+# Château d'If") stays a name.
 _GERMAN_NOUN_BEFORE = re.compile(r"\b(?:der|die|das|dem|den|ein|eine|einen|einem|einer|eines|im|am|zum|zur|vom|"
-                                 r"beim|ins|ans|kein|keine|keinen)\s+$")
+                                 r"beim|ins|ans|kein|keine|keinen|dieser|diese|dieses|diesem|diesen)\s+$")
 
 
 _OPENERS = frozenset(w for o in OPENINGS for w in o.split()) | {"ok", "merci", "thanks", "hello", "bonjour"}
@@ -271,6 +272,11 @@ _TIME = re.compile(r"\b(?:hiver|ete|printemps|automne|winter|summer|spring|autum
 # "ses" after "on" are one's own: "Peut-on amener ses chiens ?"; "son" is also Spanish for "are").
 POSSESSIVES = frozenset("his her their su sus suo sua suoi sue loro sein seine seinen seinem seiner".split())
 POSSESSIVES_AFTER_ON = frozenset("sa ses leur leurs".split())
+
+
+def _says(folded: str, phrases: Sequence[str]) -> bool:
+    """Whether the accent-folded message holds one of ``phrases`` as whole words."""
+    return any(f" {p} " in f" {folded} " for p in phrases)
 
 
 def _possessive(tokens: list[str]) -> bool:

@@ -103,8 +103,7 @@ NEAR_WORDS = frozenset("""pres proche proches autour alentours near nearby neare
 # ("nearby" and "close by" are said alone; "à proximité", "nelle vicinanze" mostly name what they are near)
 HERE_PHRASES = ("pres d ici", "pres de moi", "autour de moi", "a cote de moi", "near me", "near here", "nearby",
                 "close by", "close to me", "around me", "around here", "cerca de mi", "cerca de aqui", "vicino a me",
-                "qui vicino", "qua vicino",
-                "in meiner nahe", "hier in der nahe", "in der nahe")
+                "qui vicino", "qua vicino", "in meiner nahe", "hier in der nahe", "in der nahe")
 NEAR_PHRASES = (*HERE_PHRASES, "plus proche", "mas cercano", "piu vicino")
 DEFAULT_NEAR_KM = 5.0
 _KM = re.compile(r"(\d+(?:[.,]\d+)?)\s*km\b")

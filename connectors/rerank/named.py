@@ -55,7 +55,7 @@ VAGUE_WORDS = frozenset("""quelque quelques beau belle beaux belles joli jolie j
     qualcosa bello bella belli belle carino carina irgendein irgendeine irgendwelche schon schone schonen schoner
     hubsch""".split())
 # ... and the verbs that say where it goes ("un tren que vaya por la costa", "a train that runs along the coast").
-ROUTE_WORDS = frozenset("""passe passent longe longent va vaya van vayan recorre pasa passa passano percorre goes
+ROUTE_WORDS = frozenset("""passe passent longe longent vaya van vayan recorre pasa passa passano percorre goes
     runs passes follows fahrt geht entlang""".split())
 _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
 

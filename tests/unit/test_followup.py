@@ -338,6 +338,12 @@ def test_there_is_the_commune_of_the_page_the_previous_answer_came_from_when_the
     got = FOLLOW.read("E cos'altro si può vedere in quella città?", museum, cited="Aubagne, Pagnol country")
     assert (got.reason, got.text) == ("points back", "E cos'altro si può vedere in quella città? (Aubagne)")
     assert got.subject == museum.subject  # the conversation's subject is unchanged
+    # the place phrases point back of themselves ("cette", "diese" alone do not)
+    legion = FOLLOW.read("Où est le musée de la Légion étrangère ?", None)
+    assert FOLLOW.read("Que voir d'autre dans cette ville ?", legion, cited="Aubagne, pays de Pagnol").text == \
+        "Que voir d'autre dans cette ville ? (Aubagne)"
+    assert FOLLOW.read("Was kann man in dieser Stadt noch sehen?", legion, cited="Aubagne, Pagnol country").text == \
+        "Was kann man in dieser Stadt noch sehen? (Aubagne)"
     # a page naming no commune says nothing of where "there" is
     assert FOLLOW.read("E cos'altro si può vedere in quella città?", museum, cited="Mucem").reason == "continues"
     # a commune the conversation named stays "there"
