@@ -191,6 +191,14 @@ async def test_the_previous_answer_is_what_a_definite_thing_may_point_back_to(co
     reading = await conv.read(_msg("On peut marcher sur les lieux de ses souvenirs ?"))
     assert (reading.reason, reading.text) == ("continues", "Où est né Marcel Pagnol — On peut marcher sur les lieux "
                                                            "de ses souvenirs ?")
+    # ... and so does each earlier question of the chain: once that message is stored with its answer, "Il faut
+    # réserver ?" continues it as it was completed
+    await store.record_turn(Turn("t1b", "web:u1", "web", "On peut marcher sur les lieux de ses souvenirs ?",
+                                 Answer("Oui, par les collines du Garlaban. [1]", "fr", 0.8, "answered"), 10.0,
+                                 clock.now))
+    clock.now += 5
+    assert (await conv.read(_msg("Il faut réserver ?"))).text == ("Où est né Marcel Pagnol — On peut marcher sur les "
+                                                                  "lieux de ses souvenirs — Il faut réserver ?")
     # an abstention said nothing the message could point back to
     await store.record_turn(Turn("t2", "web:u1", "web", "Où est né Marcel Pagnol ?",
                                  Answer("Mes sources ne le disent pas.", "fr", 0.1, "abstained"), 10.0, clock.now))
