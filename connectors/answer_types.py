@@ -46,6 +46,9 @@ FACTS = {"price": PRICE, "hours": HOURS, "rate": RATE}
 EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there|are there|hay(?! que)|existe|"
                     r"existen|c e|ci sono|gibt es|louer (?:un|une|des)|(?:rent|hire) (?:a|an)|"
                     r"alquilar (?:un|una|unos|unas)|(?:noleggiare|affittare) (?:un|una|uno))\b")
+# ... but asked after "what", it asks what there is ("What is there to see in Martigues?", "Qu'y a-t-il à voir ?",
+# "¿Qué hay en Cassis?", "Cosa c'è da fare?", "Was gibt es in Aix?"), not whether some thing exists.
+WHAT_THERE = re.compile(r"\b(?:what(?: else)?|what s|qu|que|quoi|cosa|che cosa|che|was)\s*$")
 # ... or whether something may be brought along ("Peut-on amener son chien… ?", "Are dogs allowed…?", "Can I take
 # my bike on the train?"): the thing is what the rest of the question names.
 BRING = re.compile(r"\b(amener|emmener|apporter|avec (?:son|sa|ses|mon|ma|mes|notre|nos)|autorisee?s?|interdite?s?|"
@@ -53,7 +56,7 @@ BRING = re.compile(r"\b(amener|emmener|apporter|avec (?:son|sa|ses|mon|ma|mes|no
                    r"permitid[oa]s?|portare|con (?:il mio|la mia|i miei|le mie)|ammess[oi]|consentit[oi])\b")
 # ... or where to find, buy, eat or taste one ("Where can I eat calissons?", "Où acheter des santons ?", "Any good
 # place for bouillabaisse?"): what it names after the verb is the thing; a page that does not name it cannot say where.
-_GET = r"(?:buy|find|eat|taste|try|get|drink)"
+_GET = r"(?:buy|find|eat|taste|try|get(?! rid\b)|drink)"  # "get rid of" a thing is no finding it
 # "A good place for…" says "where" in words that name nothing sought: a page need not hold "good" or "place" to
 # answer "Any good place for bouillabaisse?" (``frame_words``).
 GOOD_PLACE = (r"(?:good|best|nice) (?:places?|spots?) (?:for|to(?= " + _GET + r"))|"
@@ -127,7 +130,7 @@ def asked_whether(text: str) -> str | None:
     if ASKS["count"].search(folded):  # "Combien y a-t-il d'habitants ?" asks for a number
         return None
     match = EXISTS.search(folded)
-    if match is not None:
+    if match is not None and not WHAT_THERE.search(folded[:match.start()]):
         return folded[match.end():].strip()
     if BRING.search(folded):
         return " ".join(BRING.sub(" ", folded).split())

@@ -101,8 +101,12 @@ def choose_language(text: str, detector: LanguageDetector, supported: Collection
         return LanguageChoice(fallback, True, None, 0.0)
     if len(tokens) <= 3:
         for token in tokens:
-            if SHORT_MESSAGE_WORDS.get(token) in supported:
-                return LanguageChoice(SHORT_MESSAGE_WORDS[token], True, SHORT_MESSAGE_WORDS[token], 1.0)
+            said = SHORT_MESSAGE_WORDS.get(token)
+            # … unless the other words are another language's grammar: "si" is Spanish "yes" and Italian's "si"
+            # ("Dove si svolge?")
+            others = _function_words([t for t in tokens if t != token], supported)
+            if said in supported and not any(n for lang, n in others.items() if lang != said):
+                return LanguageChoice(said, True, said, 1.0)
     guess = detector.detect(_without_names(text))
     voted = _function_word_vote(text, tokens, supported)
     # a question's grammar words outweigh a loanword ("What is bouillabaisse?" is English) and the conversation's

@@ -195,6 +195,8 @@ def test_a_first_message_is_new() -> None:
     ("Wo finde ich einen Hausarzt?", "health"), ("Is the mistral strong in winter?", "weather"),
     ("Quand fait-il meilleur pour randonner ?", "weather"), ("When is the best time to visit?", "weather"),
     ("¿Cuál es la mejor época para ir?", "weather"), ("¿Hay barcos lanzadera?", "journey"),
+    ("¿Qué plato típico hay que probar?", "eat"), ("Qual è il piatto tipico?", "eat"),
+    ("Quelle est la spécialité locale ?", "eat"), ("Welche Spezialitäten gibt es?", "eat"),
 ])
 def test_needs_are_recognised_in_five_languages(text: str, need: str) -> None:
     assert need in INTENTS.of(text)

@@ -172,3 +172,14 @@ def test_a_message_that_is_only_place_names_says_nothing_of_its_language(
 
 def test_without_its_place_names_a_place_alone_takes_the_detectors_guess() -> None:
     assert choose_language("Cassis ?", _UnsureDetector(), SUPPORTED, "fr").language == "en"
+
+
+@pytest.mark.parametrize(("text", "hint", "expected"), [
+    ("Dove si svolge?", "es", "it"),  # "si" is Spanish "yes", and Italian grammar beside "dove"
+    ("Si", "it", "es"),               # alone, the short word settles it
+    ("Gracias", "de", "es"),
+])
+def test_a_short_word_settles_the_language_unless_the_others_are_another_languages_grammar(
+        text: str, hint: str, expected: str) -> None:
+    """"Dove si svolge?" after Italian questions was answered in Spanish: "si" settled it as "yes"."""
+    assert choose_language(text, _UnsureDetector(), SUPPORTED, "fr", hint).language == expected
