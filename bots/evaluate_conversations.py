@@ -31,12 +31,17 @@ def load_script(path: Path) -> list[dict[str, Any]]:
         raise LociError(f"cannot read the script {path}: {exc}") from exc
     if not isinstance(data, list) or not data:
         raise LociError(f"{path} must be a list of conversations")
+    seen: set[str] = set()
     for n, conv in enumerate(data, 1):
         turns = conv.get("turns") if isinstance(conv, dict) else None
         if not isinstance(turns, list) or not turns:
             raise LociError(f"{path}: conversation {n} has no turns")
         if conv.get("part", "tune") not in PARTS:
             raise LociError(f"{path}: conversation {conv.get('id', n)}: part must be one of {', '.join(PARTS)}")
+        # each conversation is a new person, known by its id: two with one id would be one person's
+        if str(conv.get("id", n)) in seen:
+            raise LociError(f"{path}: conversation {n}: the id {conv.get('id')!r} is already another's")
+        seen.add(str(conv.get("id", n)))
         for turn in turns:
             if not isinstance(turn, dict) or not ("share" in turn or {"say", "lang", "expect"} <= turn.keys()):
                 raise LociError(f"{path}: conversation {conv.get('id', n)}: each turn needs say, lang and expect "

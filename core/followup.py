@@ -51,11 +51,15 @@ QUESTION_WORDS = frozenset("""
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
     mit und oder fur kann man ich mich mir beste einen einem einer muss musste soll sollte vorher braucht brauche
     genau
+    temps dure durent duree tiempo tarda dura tempo vuole lange dauert statt findet finden
+    exactement exactly exactamente esattamente situe situee located encuentra encuentran trova trovano befindet liegt
 """.split())
 # Needs of config/intents.yaml that qualify what is asked rather than name a topic: "Is it free?", "Et pour les
 # enfants ?", "Is there a discount?", "What are the opening hours?" ask about the previous question's topic; and
 # "Et les hôtels ?" after a question about a wheelchair asks for accessible hotels.
 QUALIFIERS = frozenset({"accessible", "children", "price", "opening_hours"})
+# Needs that say how one travels: after a question on a journey, "E con l'autobus?" asks the same journey by bus
+MEANS = frozenset({"get_around", "train", "boat", "flight", "park"})
 MAX_WORDS = 10  # a longer message always stands on its own
 JOIN = " — "  # between a question and the message that continues it
 SHORT = 6  # a message this short with nothing of its own asks about the previous subject ("Where can I eat?")
@@ -136,7 +140,8 @@ class FollowUps:
         if points_back and before and needs and not _names(own_subject, before):
             # "Comment y aller depuis Marseille ?" after "Et à Cassis ?": the journey is to Cassis
             return Reading(f"{text.rstrip()} ({before})", "points back", before)
-        if opens and needs and not own_subject and not set(needs) <= set(self._intents.of(previous.text)):
+        if (opens and needs and not own_subject and not set(needs) <= set(self._intents.of(previous.text))
+                and not _by_other_means(self._intents.of(previous.text), needs)):
             # "Et pour dîner face à la mer ?" after a question about Marseille: a new need, asked about the same
             # place (the previous question's need would outweigh the new one if the two were joined); with no
             # place to keep ("And hydrogen?" after "Which sectors are strong here?"), the new need alone; what
@@ -212,6 +217,11 @@ class FollowUps:
                 and not any(t.startswith(n) for n in needed if len(n) >= 4) and t not in needed]
 
 
+def _by_other_means(before: Sequence[str], needs: Sequence[str]) -> bool:
+    """Whether ``needs`` only say how to travel, after a question (its ``before`` needs) on a journey."""
+    return "journey" in before and set(needs) - {"journey"} <= MEANS
+
+
 def _entities(text: str) -> list[str]:
     """Capitalised names after the first word, or the first word when it is not a question word."""
     found = []
@@ -234,6 +244,8 @@ def _entities(text: str) -> list[str]:
                       flags=re.IGNORECASE)
         if len(name) < 2 or (" " not in name and _GERMAN_NOUN_BEFORE.search(text[:match.start()])):
             continue  # German capitalises its nouns: "Und im Winter?", "Ist das Museum kostenlos?" name nothing
+        if _TIME.fullmatch(fold(name)):
+            continue  # a season or a month is when, not what: "D'estate si può andare…?" is about no "estate"
         found.append(name)
     return found
 

@@ -98,6 +98,20 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
     # "until" is grammar: "how far does it go?" has one word of its own, asked of the previous question
     ("¿Hay algún tren que vaya por la costa?", "¿Hasta dónde llega?", "continues",
      "¿Hay algún tren que vaya por la costa — ¿Hasta dónde llega?"),
+    # how long it takes or lasts is grammar, not a subject of its own: the crossing to the island asked of
+    ("Peut-on visiter le Château d'If ?", "La traversée dure combien de temps ?", "points back",
+     "La traversée dure combien de temps ? (Château d'If)"),
+    ("Come si arriva alle isole Frioul?", "Quanto tempo dura la traversata?", "continues",
+     "Come si arriva alle isole Frioul — Quanto tempo dura la traversata?"),
+    # where it takes place, or where exactly it is, asks nothing of its own
+    ("Wann ist das Klavierfestival von La Roque-d'Anthéron?", "Wo finden die Konzerte statt?", "points back",
+     "Wo finden die Konzerte statt? (La Roque-d'Anthéron)"),
+    ("¿Qué es ITER?", "¿Dónde se encuentra exactamente?", "continues",
+     "¿Qué es ITER — ¿Dónde se encuentra exactamente?"),
+    # the same journey by other means (alone, "by bus" is the city's buses); a season is no subject ("D'estate")
+    ("D'estate si può andare in macchina fino alle calanche?", "E con l'autobus?", "continues",
+     "D'estate si può andare in macchina fino alle calanche — E con l'autobus?"),
+    ("How do I get to the airport?", "And by bus?", "continues", "How do I get to the airport — And by bus?"),
     # an object pronoun after "who" points back: "la" is no article there (the painter of the mountain asked of)
     ("¿Se puede subir a la montaña Sainte-Victoire?", "¿Quién la pintó tantas veces?", "continues",
      "¿Se puede subir a la montaña Sainte-Victoire — ¿Quién la pintó tantas veces?"),
@@ -149,6 +163,13 @@ def test_a_sentence_s_first_word_is_not_the_subject() -> None:
                         None)
     assert first.subject == ""
     assert FOLLOW.read("Who should we talk to?", first).text == "Who should we talk to?"
+
+
+@pytest.mark.parametrize("text", ["D'estate si può andare in macchina fino alle calanche?",
+                                  "Summer in Cassis: where to swim?", "En Août, que faire ?"])
+def test_a_season_or_a_month_is_not_the_subject(text: str) -> None:
+    """"D'estate si può andare…?" had "estate" for its subject: "E con l'autobus?" was read as "… (estate)"."""
+    assert FOLLOW.subject(text) in ("", "Cassis")
 
 
 def test_german_nouns_are_not_taken_for_the_subject() -> None:
