@@ -105,7 +105,7 @@ def choose_language(text: str, detector: LanguageDetector, supported: Collection
             # … unless the other words are another language's grammar: "si" is Spanish "yes" and Italian's "si"
             # ("Dove si svolge?")
             others = _function_words([t for t in tokens if t != token], supported)
-            if said in supported and not any(n for lang, n in others.items() if lang != said):
+            if said is not None and said in supported and not any(n for lang, n in others.items() if lang != said):
                 return LanguageChoice(said, True, said, 1.0)
     guess = detector.detect(_without_names(text))
     voted = _function_word_vote(text, tokens, supported)
