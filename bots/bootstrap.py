@@ -42,7 +42,6 @@ from genius_loci.core.curated import SOURCE as CURATED
 from genius_loci.core.curated import CuratedBoard, Curriculum
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.gaps import GapFinder
-from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import Ingestor, IngestReport
 from genius_loci.core.intents import Intents
 from genius_loci.core.metrics import Metrics
@@ -249,7 +248,7 @@ def build_assistant(settings: Settings, territory: Territory, partners: tuple[Pa
         answerer=build_answerer(settings, territory, embedder, metrics, client=client, translations=translations),
         detector=detector,
         router=Router(partners, territory.agency),
-        gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside, territory.whole),
+        gazetteer=territory.gazetteer(),
         bbox=territory.bbox,
         voice=voice,
         policy=AnswerPolicy(settings.min_confidence, settings.max_question_chars, settings.search_k,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from genius_loci.core.errors import ConfigError
-from genius_loci.core.geo import BoundingBox
+from genius_loci.core.geo import BoundingBox, Gazetteer
 from genius_loci.core.types import AUDIENCES, GeoPoint, Partner, Place, SourceSpec
 from genius_loci.core.voice import Voice
 
@@ -74,6 +74,7 @@ class TerritoryModel(_Model):
     gazetteer: str
     outside_places: str | None = None
     aliases: dict[str, str] = {}
+    landmarks: dict[str, str] = {}  # places within a commune: "Luminy": Marseille
     whole_names: list[str] = []  # besides ``name``: names of the whole territory, which name none of its places
     voice: dict[str, Any]
     language_names: dict[str, dict[str, str]] = {}
@@ -137,6 +138,11 @@ class Territory:
     aliases: dict[str, str]
     outside: tuple[Place, ...] = ()
     whole: tuple[str, ...] = ()  # the territory's own names ("Aix-Marseille-Provence", "Aix-Marseille")
+    landmarks: dict[str, str] = field(default_factory=dict)  # places within a commune ("Luminy": "Marseille")
+
+    def gazetteer(self) -> Gazetteer:
+        """The territory's places by every name: communes, their other names, landmarks; places outside it."""
+        return Gazetteer(self.places, self.aliases, self.outside, self.whole, self.landmarks)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -174,7 +180,7 @@ def load_territory(path: Path) -> Territory:
     outside = load_gazetteer(path.parent / t.outside_places) if t.outside_places else ()
     agency = Partner("agency", t.agency.name, t.agency.url, default_for=tuple(AUDIENCES))
     return Territory(t.name, agency, voice, BoundingBox(*t.bbox), places, dict(t.aliases), outside,
-                     (t.name, *t.whole_names))
+                     (t.name, *t.whole_names), dict(t.landmarks))
 
 
 def load_gazetteer(path: Path) -> tuple[Place, ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .geo import Gazetteer
 from .intents import Intents
 from .text import fold, words
-from .understanding import about_here, topic_place
+from .understanding import about_here, topic_name, topic_place
 
 # Openings that continue the previous question ("et à Cassis ?", "what about winter?", "und im Winter?").
 OPENINGS = ("et", "and", "what about", "how about", "and what about", "y", "y en", "e", "e a", "e in", "und",
@@ -92,10 +92,12 @@ class FollowUps:
         self._intents = intents or Intents({})
 
     def subject(self, text: str) -> str:
-        """What a question is about: the place it is about, else the first named thing ("Mucem", "Château d'If")."""
-        place = topic_place(text, self._gazetteer.named(text))
-        if place is not None:
-            return place.name
+        """What a question is about: the place it is about — a landmark by its own name ("Luminy", not Marseille:
+        "Welche Fächer kann man dort studieren?" asks about the campus) —, else the first named thing ("Mucem",
+        "Château d'If")."""
+        found = topic_name(text, self._gazetteer.named(text))
+        if found is not None:
+            return self._gazetteer.landmark(found[0]) or found[1].name
         # a one-word name that is a need's word is not a subject (German capitalises "Wasserstoff", "Strand")
         entities = [e for e in _entities(text) if len(words(e)) > 1 or not self._intents.of(e)]
         return entities[0] if entities else ""

@@ -22,17 +22,23 @@ class BoundingBox:
 
 
 class Gazetteer:
-    """Resolves commune names and aliases, with or without accents, to places."""
+    """Resolves commune names, aliases and landmarks, with or without accents, to places."""
 
     def __init__(self, places: Iterable[Place], aliases: Mapping[str, str] | None = None,
-                 outside: Iterable[Place] = (), whole: Iterable[str] = ()) -> None:
+                 outside: Iterable[Place] = (), whole: Iterable[str] = (),
+                 landmarks: Mapping[str, str] | None = None) -> None:
         """``whole``: names of the whole territory, which name none of its places ("Aix-Marseille" is the
-        metropolis or its university, not Aix-en-Provence): found in a text, they hide the places they hold."""
+        metropolis or its university, not Aix-en-Provence): found in a text, they hide the places they hold.
+        ``landmarks``: places within a commune ("Luminy": Marseille), found as their commune, and known by their own
+        name where a conversation is about them (``landmark``)."""
         self._outside = _Names({fold(p.name): p for p in outside})
         self._by_name: dict[str, Place] = {}
         for place in places:
             self._by_name[fold(place.name)] = place
-        for alias, target in (aliases or {}).items():
+        self._landmarks: dict[str, str] = {}
+        for name in landmarks or {}:
+            self._landmarks.setdefault(fold(name), name)  # "Vieux-Port", not "Vieux Port", which folds alike
+        for alias, target in {**(aliases or {}), **(landmarks or {})}.items():
             found = self._by_name.get(fold(target))
             if found is None:
                 raise ValueError(f"alias {alias!r} points at unknown place {target!r}")
@@ -49,6 +55,11 @@ class Gazetteer:
     def named(self, text: str) -> list[tuple[str, Place]]:
         """Every place of the territory named in ``text``, with the name as written (accent-folded), in order."""
         return self._names.all(text)
+
+    def landmark(self, name: str) -> str | None:
+        """The landmark's own name ("Luminy") for a name ``named`` gives (accent-folded), or None when it names a
+        commune or another name of one ("Marsiglia")."""
+        return self._landmarks.get(fold(name))
 
     def find_outside(self, text: str) -> Place | None:
         """A well-known place outside the territory named in ``text``, or None."""

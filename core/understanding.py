@@ -83,14 +83,20 @@ ORIGIN_WORDS = frozenset("depuis from desde da dalla dal von aus".split())
 def topic_place(text: str, named: list[tuple[str, Place]]) -> Place | None:
     """The place a question is about: the first it names that is not where a journey starts ("Comment aller à
     Cassis depuis Marseille ?" is about Cassis), else the first it names."""
+    found = topic_name(text, named)
+    return found[1] if found is not None else None
+
+
+def topic_name(text: str, named: list[tuple[str, Place]]) -> tuple[str, Place] | None:
+    """``topic_place``, with the name the question gives it (accent-folded: "luminy" for Marseille)."""
     if not named:
         return None
     folded = " " + " ".join(fold(text).split())
     for name, place in named:
         before = folded[: folded.find(" " + name)].split()[-1:] if " " + name in folded else []
         if not (set(before) & ORIGIN_WORDS):
-            return place
-    return named[0][1]
+            return name, place
+    return named[0]
 
 
 JOURNEY_WORDS = frozenset("""depuis venir aller rejoindre trajet from get reach travel come coming journey desde

@@ -12,7 +12,6 @@ from typing import Any
 
 from genius_loci.core import analytics
 from genius_loci.core.gaps import report
-from genius_loci.core.geo import Gazetteer
 from genius_loci.core.ingestion import source_of
 
 from ..bootstrap import Service
@@ -76,7 +75,7 @@ async def communes_map(service: Service, scope: Scope) -> Page:
     facts = await store.turn_facts(scope.since, scope.partner)
     located = await store.shared_locations(scope.since) if scope.partner is None else []
     territory = service.runtime.territory
-    rows = analytics.communes(facts, Gazetteer(territory.places, territory.aliases, whole=territory.whole), located)
+    rows = analytics.communes(facts, territory.gazetteer(), located)
     table = Table("Communes", ["commune", "INSEE code", "questions about it", "asked from near it"],
                   [[r.name, r.code, r.about, r.asked_from] for r in rows if r.about or r.asked_from])
     return Page("Map", tables=[table], svg=communes_svg(rows),

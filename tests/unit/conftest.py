@@ -12,7 +12,6 @@ from genius_loci.connectors.index.embedded import EmbeddedIndex
 from genius_loci.connectors.store.migrate import upgrade
 from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.assistant import AnswerPolicy, Assistant
-from genius_loci.core.geo import Gazetteer
 from genius_loci.core.retrieval.confidence import ConfidenceModel
 from genius_loci.core.retrieval.hybrid import HybridRetriever
 from genius_loci.core.routing import Router
@@ -52,7 +51,7 @@ async def assistant() -> AsyncIterator[Assistant]:
     yield Assistant(
         retriever=retriever, answerer=ExtractiveAnswerer(territory.voice), detector=KeywordDetector(),
         router=Router(load_partners(CONFIG / "partners.yaml"), territory.agency),
-        gazetteer=Gazetteer(territory.places, territory.aliases, territory.outside, territory.whole),
+        gazetteer=territory.gazetteer(),
         bbox=territory.bbox,
         voice=territory.voice,
         policy=AnswerPolicy(min_confidence=0.5, max_question_chars=500),

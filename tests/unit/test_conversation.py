@@ -11,7 +11,6 @@ from genius_loci.connectors.store.sql import SqlStore
 from genius_loci.core.assistant import Assistant
 from genius_loci.core.conversation import Conversation, MemoryPolicy
 from genius_loci.core.followup import FollowUps
-from genius_loci.core.geo import Gazetteer
 from genius_loci.core.types import GeoPoint, IncomingMessage
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -63,7 +62,7 @@ async def conversation(assistant: Assistant, tmp_path: Path) -> AsyncIterator[tu
     spy = SpyAssistant(assistant)
     clock = Clock()
     territory = load_territory(CONFIG / "territory.yaml")
-    followups = FollowUps(Gazetteer(territory.places, territory.aliases, territory.outside, territory.whole))
+    followups = FollowUps(territory.gazetteer())
     conv = Conversation(spy, store, territory.voice, store.forget,  # type: ignore[arg-type]
                         MemoryPolicy(turns=4, location_ttl_seconds=600, follow_up_seconds=900), clock,
                         followups=followups)

@@ -10,7 +10,6 @@ import pytest
 from genius_loci.config.loader import load_intents, load_territory
 from genius_loci.connectors.index.postings import Postings
 from genius_loci.core.followup import FollowUps, Reading
-from genius_loci.core.geo import Gazetteer
 from genius_loci.core.intents import Intents
 from genius_loci.core.retrieval.hybrid import NEIGHBOUR_TERM_WEIGHT, PLACE_TERM_WEIGHT, keyword_text
 from genius_loci.core.types import IncomingMessage
@@ -18,7 +17,7 @@ from genius_loci.core.understanding import understand
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 TERRITORY = load_territory(CONFIG / "territory.yaml")
-GAZETTEER = Gazetteer(TERRITORY.places, TERRITORY.aliases, TERRITORY.outside, TERRITORY.whole)
+GAZETTEER = TERRITORY.gazetteer()
 INTENTS = Intents(load_intents(CONFIG / "intents.yaml"))
 FOLLOW = FollowUps(GAZETTEER, INTENTS)
 
@@ -163,6 +162,19 @@ def test_a_sentence_s_first_word_is_not_the_subject() -> None:
                         None)
     assert first.subject == ""
     assert FOLLOW.read("Who should we talk to?", first).text == "Who should we talk to?"
+
+
+def test_a_landmark_is_what_the_conversation_is_about() -> None:
+    """After "Wo liegt der Campus Luminy?", "there" is the campus: completed with Marseille, the question about what
+    one studies there was answered from the university's page on all its programmes."""
+    _, subjects = read_all("Wo liegt der Campus Luminy?", "Welche Fächer kann man dort studieren?")
+    assert (subjects.reason, subjects.text) == ("points back", "Welche Fächer kann man dort studieren? (Luminy)")
+    # a place the campus is not: the question about it points back at the campus ("Calanques" is in Marseille too)
+    _, hike = read_all("Ich studiere bald in Luminy. Wie komme ich zum Campus?",
+                       "Kann man von dort zu den Calanques wandern?")
+    assert hike.text == "Kann man von dort zu den Calanques wandern? (Luminy)"
+    assert read_all("Que voir au Vieux-Port ?", "Et à Cassis ?")[1].text == "Que voir au Cassis ?"
+    assert FOLLOW.subject("Où se baigner à Marsiglia ?") == "Marseille"  # another name: the commune
 
 
 @pytest.mark.parametrize("text", ["D'estate si può andare in macchina fino alle calanche?",

@@ -62,6 +62,19 @@ def test_a_name_of_the_whole_territory_names_none_of_its_places() -> None:
     assert Gazetteer(places, {"Aix": "Aix-en-Provence"}).find("étudier à Aix-Marseille").name == "Aix-en-Provence"
 
 
+def test_a_landmark_is_found_as_its_commune_and_known_by_its_own_name() -> None:
+    places = load_gazetteer(CONFIG / "communes.csv")
+    gazetteer = Gazetteer(places, {"Marsiglia": "Marseille"},
+                          landmarks={"Vieux-Port": "Marseille", "Vieux Port": "Marseille", "Luminy": "Marseille"})
+    assert [(n, p.name) for n, p in gazetteer.named("Wo liegt der Campus Luminy?")] == [("luminy", "Marseille")]
+    assert gazetteer.landmark("luminy") == "Luminy"
+    assert gazetteer.landmark("vieux port") == "Vieux-Port"  # the first of the names that fold alike
+    assert gazetteer.landmark("marsiglia") is None  # another name of the commune, not a place within it
+    assert gazetteer.landmark("marseille") is None
+    with pytest.raises(ValueError, match="Atlantis"):
+        Gazetteer(places, landmarks={"Agora": "Atlantis"})
+
+
 def test_distance_and_bbox() -> None:
     vieux_port, cassis = GeoPoint(43.2951, 5.3740), GeoPoint(43.2140, 5.5380)
     assert 15.0 < vieux_port.distance_km(cassis) < 16.5
