@@ -16,6 +16,10 @@ ASKS = {
                          r"tarif|cout|cost|price|loyer moyen|prix moyen|average rent|average price|how expensive|"
                          r"cuanto vale|kostet|kosten|wie hoch|wie teuer|frais|fees?)\b"),
     "count": re.compile(r"\b(combien|how many|cuantos|cuantas|quanti|quante|wie viele)\b"),
+    # how long a thing takes or lasts: "La traversée dure combien de temps ?" asks for minutes, not a count
+    "duration": re.compile(r"\b(combien de temps|en combien de temps|how long|cuanto tiempo|cuanto se tarda|"
+                           r"cuanto tarda|cuanto dura|quanto tempo|quanto dura|quanto ci vuole|wie lange|"
+                           r"wie lang dauert)\b"),
 }
 # Facts a question can ask for that a passage either gives or does not: what something costs (narrower than
 # ``amount``: not "wie hoch", "fees" as a topic), and when a place opens (times, days).
@@ -99,15 +103,28 @@ LOOKS = {
     "amount": re.compile(_MONEY + r"|\bgratuit|" + "".join(rf"(?<!{w} )" for w in _FREE_OF) + r"\bfree\b"),
     # a percentage, or a sum of money ("free" is no rate: "a free shuttle bus")
     "rate": re.compile(_MONEY + r"|\d+(?:[.,]\d+)?\s?(?:%|pour ?cent|percent|per ?cent|por ciento|prozent)"),
+    # a figure or a number's word, then a unit of time or length ("une vingtaine de minutes", "3 h", "two hours")
+    "duration": re.compile(r"\b(?:\d+(?:[.,]\d+)?|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|"
+                           r"trente|quarante|cinquante|soixante|cent|demi|dizaine|quinzaine|vingtaine|trentaine|a|an|"
+                           r"one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty|sixty|"
+                           r"half|quarter|dozen|few|couple|several|quelques|plusieurs|dos|tres|cuatro|cinco|diez|"
+                           r"quince|veinte|treinta|media|unos|unas|due|tre|quattro|cinque|dieci|quindici|venti|trenta|"
+                           r"mezza|mezz|qualche|eine|einer|zwei|drei|vier|funf|zehn|zwanzig|dreissig|halbe|einige)"
+                           r"(?:\s+(?:de|d|of|an|a|hour|and|a half|et demie?|\w+))?\s*(?:-\s*)?"
+                           r"(?:min|mins|minutes?|h|heures?|hours?|hrs?|jours?|days?|semaines?|weeks?|mois|months?|"
+                           r"ans|annees|years?|siecles?|centuries|km|kilometres?|kilometers?|metres?|meters?|miles?|"
+                           r"minutos?|horas?|dias?|semanas?|meses|anos|minuti|ora|ore|giorni|settimane|mesi|anni|minuten|"
+                           r"stunden?|tage?|wochen?|monate?|jahre?)\b"),
     "count": re.compile(r"\b\d+\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|one|two|three|"
                         r"four|five|six|seven|eight|nine|ten|hundred|thousand|million|millions)\b"),
 }
 
 
 def asked_type(text: str) -> str | None:
-    """``date``, ``amount``, ``count``, or None when the question asks for none of them."""
+    """``date``, ``amount``, ``duration``, ``count``, or None when the question asks for none of them."""
     folded = fold(text)
-    for kind in ("date", "amount", "count"):  # "combien coûte" is an amount before it is a count
+    # "combien coûte" is an amount before it is a count, "combien de temps" a duration
+    for kind in ("date", "amount", "duration", "count"):
         if ASKS[kind].search(folded):
             return kind
     return None

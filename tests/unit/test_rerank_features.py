@@ -83,6 +83,12 @@ def test_a_model_trained_on_other_features_says_how_to_fix_it(tmp_path: Path) ->
     ("How many students at Aix-Marseille University?", "count"),
     ("Depuis quand le vin de Cassis est-il une AOC ?", "date"),
     ("Where can I swim?", None),
+    # how long: minutes, not a count ("une vingtaine de minutes" holds no figure)
+    ("La traversée dure combien de temps ?", "duration"),
+    ("How long does the climb take?", "duration"),
+    ("¿Cuánto se tarda en llegar a la cruz?", "duration"),
+    ("Wie lange dauert die Fahrt?", "duration"),
+    ("Combien d'habitants compte Aubagne ?", "count"),
 ])
 def test_the_answer_type_a_question_asks_for(question: str, kind: str | None) -> None:
     assert asked_type(question) == kind
@@ -309,6 +315,20 @@ async def test_the_ceiling_holds_down_an_answer_whose_passages_do_not_name_what_
     # where to find, buy or eat a thing: the passages answered from must name it too
     assert await ceiling(Query("Où trouver des visites adaptées ?", "fr"), [tours]) == 0.9
     assert await ceiling(Query("Où trouver des santons ?", "fr"), [tours]) == 0.05
+
+
+@pytest.mark.parametrize(("sentence", "held"), [
+    ("À une vingtaine de minutes de bateau du Vieux-Port, l'archipel du Frioul offre des criques.", True),
+    ("The classic climb takes about two and a half hours.", True),
+    ("La ruta dura unos veinte minutos.", True),
+    ("Die Fahrt dauert eine halbe Stunde.", True),
+    ("It is a 20-minute walk from the station.", True),
+    ("Une navette maritime dessert les deux destinations toute l'année.", False),
+    ("Le bus passe toutes les heures.", False),
+    ("Pagnol est né à Aubagne en 1895.", False),
+])
+def test_a_sentence_says_how_long_or_not(sentence: str, held: bool) -> None:
+    assert has_type(sentence, "duration") is held
 
 
 def test_a_sentence_holds_an_amount_or_not() -> None:
