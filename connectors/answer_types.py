@@ -50,6 +50,8 @@ FACTS = {"price": PRICE, "hours": HOURS, "rate": RATE}
 EXISTS = re.compile(r"\b(y a t il|y en a t il|existe t il|existe t elle|is there|are there|hay(?! que)|existe|"
                     r"existen|c e|ci sono|gibt es|louer (?:un|une|des)|(?:rent|hire) (?:a|an)|"
                     r"alquilar (?:un|una|unos|unas)|(?:noleggiare|affittare) (?:un|una|uno))\b")
+# German puts the verb last: "Wo kann ich in Aix ein Fahrrad mieten?"
+RENT_LAST = re.compile(r"\b(?:kann|konnen) (?:ich|man|wir) (.+?) (?:mieten|leihen|ausleihen)\b")
 # ... but asked after "what", it asks what there is ("What is there to see in Martigues?", "Qu'y a-t-il à voir ?",
 # "¿Qué hay en Cassis?", "Cosa c'è da fare?", "Was gibt es in Aix?"), not whether some thing exists.
 WHAT_THERE = re.compile(r"\b(?:what(?: else)?|what s|qu|que|quoi|cosa|che cosa|che|was)\s*$")
@@ -57,7 +59,9 @@ WHAT_THERE = re.compile(r"\b(?:what(?: else)?|what s|qu|que|quoi|cosa|che cosa|c
 # my bike on the train?"): the thing is what the rest of the question names.
 BRING = re.compile(r"\b(amener|emmener|apporter|avec (?:son|sa|ses|mon|ma|mes|notre|nos)|autorisee?s?|interdite?s?|"
                    r"bring|take (?:my|our)|with (?:my|our)|allowed|permitted|llevar|traer|con (?:mi|mis)|"
-                   r"permitid[oa]s?|portare|con (?:il mio|la mia|i miei|le mie)|ammess[oi]|consentit[oi])\b")
+                   r"permitid[oa]s?|portare|con (?:il mio|la mia|i miei|le mie)|ammess[oi]|consentit[oi]|"
+                   r"mitnehmen|mitbringen|erlaubt|verboten|darf man mit|mit (?:meinem|meiner|meinen|unserem|unserer|"
+                   r"unseren))\b")
 # ... or where to find, buy, eat or taste one ("Where can I eat calissons?", "Où acheter des santons ?", "Any good
 # place for bouillabaisse?"): what it names after the verb is the thing; a page that does not name it cannot say where.
 _GET = r"(?:buy|find|eat|taste|try|get(?! rid\b)|drink)"  # "get rid of" a thing is no finding it
@@ -149,6 +153,9 @@ def asked_whether(text: str) -> str | None:
     match = EXISTS.search(folded)
     if match is not None and not WHAT_THERE.search(folded[:match.start()]):
         return folded[match.end():].strip()
+    rented = RENT_LAST.search(folded)
+    if rented is not None:
+        return rented.group(1)
     if BRING.search(folded):
         return " ".join(BRING.sub(" ", folded).split())
     return None

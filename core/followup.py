@@ -50,7 +50,7 @@ QUESTION_WORDS = frozenset("""
     nella nelle nei dal dall dalla dalle dai dell della delle degli
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
     mit und oder fur kann man ich mich mir beste einen einem einer muss musste soll sollte vorher braucht brauche
-    genau
+    genau darf durfen
     temps dure durent duree tiempo tarda dura tempo vuole lange dauert statt findet finden
     exactement exactly exactamente esattamente situe situee located encuentra encuentran trova trovano befindet liegt
 """.split())

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from genius_loci.core.followup import QUESTION_WORDS
+from genius_loci.core.followup import POINTING_BACK, QUESTION_WORDS
 from genius_loci.core.intents import Intents
 from genius_loci.core.ports import Embedder
 from genius_loci.core.text import fold, words, written_words
@@ -40,7 +40,9 @@ if TYPE_CHECKING:  # the reranker (.linear) reads the thing a question seeks wit
 # "Forschung" / "recherche" 0.94, "socorristas" / "secours" 0.90, "jubilados" / "seniors" 0.90 (3.3),
 # "Krippenmarkt" / "market" 0.87 (3.8); nothing near: "piscina" 0.87 (2.6), "Hallenbad" 0.85 (2.9),
 # "bicicletta" 0.86 (2.1), "Gepäckaufbewahrung" 0.84 (2.4). A close neighbour is not told from a translation
-# ("surf" / "beach" 0.89 (4.5), "equipaje" / "aéroport" 0.89 (3.8)): such a word counts as named.
+# ("surf" / "beach" 0.89 (4.5), "equipaje" / "aéroport" 0.89 (3.8)): such a word counts as named. Standing out
+# alone is not enough: "Hund" / "down" 0.877 (3.8) and "Fahrrad" / "faire" 0.884 (6.1) stood out as much as
+# "Krippenmarkt" / "market", so a word that stands out must also share four letters with the question's word.
 TRANSLATION_COSINE = 0.89
 TRANSLATION_Z = 3.5
 TRANSLATED_LETTERS = 4  # shorter words are grammar or abbreviations, whose neighbours mean nothing
@@ -63,11 +65,11 @@ _CAPITALISED = re.compile(r"(?<=\w )[A-ZÀ-Þ][\w'’-]*")
 def thing_asked(query: Query, intents: Intents) -> list[str]:
     """The words naming what a question asks whether it exists ("surf", "school" in "Is there a surf school in La
     Ciotat?"), or where to find, buy or eat ("calissons" in "Where can I eat calissons?"): after the opening, without
-    grammar, place names, the words of a need it names (those are matched in any language), nor the words of a
-    journey or of nearness. Each word is given as the question writes it (lower-cased): a stemmer reads "adaptées"
-    and the folded "adaptees" apart, and the pages are stemmed accented. A capitalised word within a sentence is a
-    name ("la gare Saint-Charles"), except in German, whose nouns are all capitalised: there only a hyphenated one
-    is ("am Bahnhof Saint-Charles")."""
+    grammar, words pointing back ("dort"), place names, the words of a need it names (those are matched in any
+    language), nor the words of a journey or of nearness. Each word is given as the question writes it
+    (lower-cased): a stemmer reads "adaptées" and the folded "adaptees" apart, and the pages are stemmed accented. A
+    capitalised word within a sentence is a name ("la gare Saint-Charles"), except in German, whose nouns are all
+    capitalised: there only a hyphenated one is ("am Bahnhof Saint-Charles")."""
     rest = asked_whether(query.text)
     return _thing(query, intents, rest if rest is not None else asked_where_to(query.text))
 
@@ -88,6 +90,7 @@ def _thing(query: Query, intents: Intents, rest: str | None) -> list[str]:
     placed = {w for name in query.named for w in name.split()} | set(words(" ".join(names)))
     written = {fold(w): w for w in written_words(query.text)}
     return [written.get(w, w) for w in words(rest) if len(w) > 2 and w not in QUESTION_WORDS and w not in placed
+            and w not in POINTING_BACK  # "dort" in "Gibt es dort Ingenieurschulen?" is where, not what
             and w not in JOURNEY_WORDS and w not in NEAR_WORDS and w not in ORIGIN_WORDS and w not in AREA_WORDS
             and w not in VAGUE_WORDS and w not in ROUTE_WORDS
             and not any(w.startswith(n) for n in needed)]
@@ -167,9 +170,21 @@ class WordVectors:
 
 
 async def _translated(asked: list[str], own: list[str], vectors: WordVectors) -> bool:
-    """Whether one of the ``asked`` words has a translation among ``own``: a word of them clearly its nearest."""
-    for cosines in await vectors.of([" ".join(words(w)) for w in asked]) @ (await vectors.of(own)).T:
+    """Whether one of the ``asked`` words has a translation among ``own``: a word of them near it, or clearly its
+    nearest and a part of it ("Krippenmarkt" / "market": not "Hund" / "down", nor "Fahrrad" / "faire", which stand
+    out as much but share nothing)."""
+    for word, cosines in zip(asked, await vectors.of([" ".join(words(w)) for w in asked]) @ (await vectors.of(own)).T,
+                             strict=True):
         best, spread = float(cosines.max()), float(cosines.std())
-        if best >= TRANSLATION_COSINE or (spread > 0 and (best - float(cosines.mean())) / spread >= TRANSLATION_Z):
+        if best >= TRANSLATION_COSINE:
+            return True
+        nearest = own[int(cosines.argmax())]
+        if spread > 0 and (best - float(cosines.mean())) / spread >= TRANSLATION_Z and _shares_part(word, nearest):
             return True
     return False
+
+
+def _shares_part(a: str, b: str) -> bool:
+    """Whether two words share a stretch of ``TRANSLATED_LETTERS`` letters (accent-folded)."""
+    a, b = fold(a), fold(b)
+    return any(a[i:i + TRANSLATED_LETTERS] in b for i in range(len(a) - TRANSLATED_LETTERS + 1))

@@ -1,5 +1,6 @@
 """The reranker's reading of what a passage is about: the needs it names in any language, the place asked about."""
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from genius_loci.connectors.rerank.confidence import (
 from genius_loci.connectors.rerank.confidence import NAMES as CONFIDENCE_NAMES
 from genius_loci.connectors.rerank.features import NAMES, AnalysisCache, features, question_terms
 from genius_loci.connectors.rerank.linear import LinearModel, LinearReranker
-from genius_loci.connectors.rerank.named import thing_asked, thing_sought
+from genius_loci.connectors.rerank.named import _translated, thing_asked, thing_sought
 from genius_loci.core.errors import ConfigError
 from genius_loci.core.intents import Intents
 from genius_loci.core.types import Hit, Passage, Query
@@ -202,6 +203,11 @@ def test_what_a_question_asks_whether_it_exists(question: str, thing: list[str])
     ("Gibt es ein Hallenbad in Aubagne?", ["hallenbad"]),  # a German noun is capitalised, not a name
     ("Gibt es am Bahnhof Saint-Charles eine Gepäckaufbewahrung?", ["gepäckaufbewahrung"]),  # a hyphenated name
     ("Gibt es in der Region eine Surfschule?", ["surfschule"]),  # "Region" says where
+    ("Gibt es dort Surfschulen?", ["surfschulen"]),  # "dort" says where, not what
+    # whether it may be brought along, or where to rent one, with the German verb last
+    ("Darf man mit dem Hund in die Metro in Aubagne?", ["hund", "metro"]),  # no need of the metro here
+    ("Kann man Fahrräder in den Zug mitnehmen?", ["fahrräder", "zug"]),
+    ("Wo kann ich in Aubagne ein Fahrrad mieten?", ["fahrrad"]),
 ])
 def test_what_a_german_question_asks_whether_it_exists(question: str, thing: list[str]) -> None:
     intents = Intents({"train": ["gare", "station", "bahnhof"]})
@@ -436,3 +442,28 @@ async def test_the_amount_asked_for_counts_only_in_a_passage_about_what_it_is_th
     assert await ceiling(rent, [living, rents]) == 0.9
     entry = Query("¿Cuánto cuesta la entrada?", "es", needs=("price",))  # no topic named: any passage's amount
     assert await ceiling(entry, [living, festival]) == 0.9
+
+
+class _Vectors:
+    """Word vectors whose cosines with the question's word are given: ``near`` for one word, 0.80 for the rest."""
+
+    def __init__(self, nearest: str, near: float) -> None:
+        self._nearest, self._near = nearest, near
+
+    async def of(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1:  # the question's word
+            return np.array([[1.0, 0.0]])
+        rows = [(self._near if t == self._nearest else 0.80) for t in texts]
+        return np.array([[c, math.sqrt(1 - c * c)] for c in rows])
+
+
+@pytest.mark.parametrize(("asked", "nearest", "near", "named"), [
+    ("krippenmarkt", "market", 0.87, True),  # it stands out and is a part of the word: a compound's part
+    ("hund", "down", 0.877, False),  # it stands out as much, but shares nothing with the word
+    ("fahrrad", "faire", 0.884, False),
+    ("coche", "voiture", 0.94, True),  # near enough to be its translation, however written
+])
+async def test_a_foreign_word_standing_out_is_translated_only_by_a_part_of_it(
+        asked: str, nearest: str, near: float, named: bool) -> None:
+    own = [nearest, *(f"word{i}" for i in range(20))]
+    assert await _translated([asked], own, _Vectors(nearest, near)) is named  # type: ignore[arg-type]
