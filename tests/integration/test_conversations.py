@@ -16,7 +16,7 @@ async def test_scripted_conversations_meet_the_floors(runtime: Runtime) -> None:
     """Measured (both parts, 485 turns; a third tune batch of 42 turns was written from what each audience asks,
     eight more of 254 after the rest was tuned on: 189 of them right at their first run, the unanswerable included):
     right source 0.882 (held-out 0.873, with the confidence model trained on the tune part too and pages' titles
-    read as their own; 0.800 before), right language 1.000 (1.000), unanswerable abstained 0.816 (0.636),
+    read as their own; 0.800 before), right language 1.000 (1.000), unanswerable abstained 0.837 (0.636),
     stand-alone messages carried over 0.033 (0.083:
     existential questions given the conversation's commune, and a "near here" read about it — the script labels
     them as standing alone), follow-ups completed 0.730 (0.909). The issue's target (>= 0.90 right source on the
