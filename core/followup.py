@@ -30,6 +30,11 @@ PLACE_PHRASES = ("la bas", "ce lieu", "cet endroit", "cette ville", "that place"
 EXISTENTIAL = re.compile(r"\b(?:y a|is there|are there|was there|were there|there is|there are|ci sono|c e|hay|"
                          r"gibt es)\b")
 POINTING_BACK_PHRASES = (*PLACE_PHRASES, "c est", "ist es", "ist das")
+# ... and a choice among what the previous answer listed ("And which one is good for families?" after the
+# neighbourhoods near the sea): the previous question, narrowed, whatever need the message adds
+CHOOSING = ("which one", "which ones", "which of them", "lequel", "laquelle", "lesquels", "lesquelles",
+            "cual de ellos", "cual de ellas", "cuales de ellos", "cual de estos", "quale di questi", "quali di questi",
+            "quale tra", "welcher davon", "welche davon", "welches davon")
 # ... and an object pronoun right after "who" ("Qui l'a peinte ?", "¿Quién la pintó?", "Chi l'ha dipinta?"), where
 # "la", "le", "les" cannot be articles ("Où les enfants peuvent-ils jouer ?" is not pointing back)
 POINTING_BACK_CLITIC = re.compile(r"\b(?:qui|quien|chi) (?:l|la|le|les|lo|los|las|li) \w")
@@ -50,7 +55,7 @@ QUESTION_WORDS = frozenset("""
     nella nelle nei dal dall dalla dalle dai dell della delle degli
     wo wann wie viel warum was welche welcher wer ist sind gibt es der die das den dem ein eine einen von zu im in
     mit und oder fur kann man ich mich mir beste einen einem einer muss musste soll sollte vorher braucht brauche
-    genau darf durfen
+    genau darf durfen lequel laquelle lesquels lesquelles
     temps dure durent duree tiempo tarda dura tempo vuole lange dauert statt findet finden
     exactement exactly exactamente esattamente situe situee located encuentra encuentran trova trovano befindet liegt
 """.split())
@@ -131,6 +136,10 @@ class FollowUps:
         needs = self._intents.of(text)
         own = [w for w in self._own_words(tokens, text) if w not in words(own_subject)]
         place = topic_place(text, self._gazetteer.named(text))
+        if _says(folded, CHOOSING) and place is None and not own_subject:
+            # "And which one is good for families?": one of those the previous answer gave (joined, the families
+            # are asked of the neighbourhoods near the sea; read about Marseille, they were not)
+            return Reading(f"{previous.text.rstrip(' ?!.')}{JOIN}{text.strip()}", "continues", before)
         if opens and place is not None and not own and needs and not self._said(text) <= self._said(previous.text):
             # "Et de la voile à Marseille ?" after "Où faire du kitesurf dans le coin ?": its own need and its own
             # place, a question of its own (the previous one about Marseille would lose the sailing)

@@ -102,6 +102,12 @@ def test_the_issue_conversation_is_read_turn_by_turn() -> None:
      "La traversée dure combien de temps ? (Château d'If)"),
     ("Come si arriva alle isole Frioul?", "Quanto tempo dura la traversata?", "continues",
      "Come si arriva alle isole Frioul — Quanto tempo dura la traversata?"),
+    # a choice among what the previous answer gave, whatever need it adds (read about Marseille, the families were
+    # asked of no neighbourhood)
+    ("Which neighbourhoods of Marseille are close to the sea?", "And which one is good for families?", "continues",
+     "Which neighbourhoods of Marseille are close to the sea — And which one is good for families?"),
+    ("Quels quartiers de Marseille sont au bord de la mer ?", "Lequel est le plus calme ?", "continues",
+     "Quels quartiers de Marseille sont au bord de la mer — Lequel est le plus calme ?"),
     # where it takes place, or where exactly it is, asks nothing of its own
     ("Wann ist das Klavierfestival von La Roque-d'Anthéron?", "Wo finden die Konzerte statt?", "points back",
      "Wo finden die Konzerte statt? (La Roque-d'Anthéron)"),
